@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level commands. `make run` and `make check` are the two that matter; see
+# README.md. Heavy artifacts live in $(BPF_PRELOAD_CACHE) (default
+# ~/.cache/bpf-preload-rs), outside the repo.
+
+KERNEL ?= 7.3
+VARIANT ?= m
+export KERNEL VARIANT
+
+.PHONY: all run check toolchain kernel ref patches guest-test host-test gen gen-check bench clean help
+
+all: help
+
+help:
+	@echo "make run              build (installing what is missing) and boot a kernel with bpf_preload, show both files"
+	@echo "make check            every test: host (cargo) and guest, for 7.3 and 6.12"
+	@echo "make kernel           build KERNEL (7.3|6.12) in VARIANT (m|y|debug) with the patch series applied"
+	@echo "make patches          write the patch series for KERNEL to build/patches/KERNEL"
+	@echo "make guest-test       boot KERNEL and run guest tests (TESTS=\"name ...\" picks some)"
+	@echo "make gen              regenerate the checked-in generated files"
+	@echo "make bench            benchmarks against upstream (not part of check)"
+
+toolchain:
+	scripts/toolchain.sh
+
+kernel: toolchain
+	scripts/kernel.sh all
+
+patches:
+	scripts/patches.sh build/patches/$(KERNEL)
+
+run: kernel
+	@selftests/run.sh show | sed -e 's/^# //'
+
+guest-test: kernel
+	selftests/run.sh $(TESTS)
+
+host-test:
+	scripts/host-test.sh
+
+check:
+	scripts/check.sh
+
+gen:
+	scripts/gen.sh
+
+gen-check:
+	scripts/gen.sh --check
+
+bench:
+	scripts/bench.sh
+
+clean:
+	rm -rf build target

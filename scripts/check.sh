@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test. Host tests (cargo), generated-file freshness, and
+# the guest tests on every supported kernel. Ends with one line
+# "N passed, N failed, N skipped" summing all tiers; non-zero on any failure.
+#
+# Environment: CHECK_KERNELS (default "7.3 6.12"), CHECK_VARIANTS (default "m y").
+
+. "$(dirname "$0")/common.sh"
+
+kernels=${CHECK_KERNELS:-7.3 6.12}
+variants=${CHECK_VARIANTS:-m y}
+results=$TOP/build/check
+mkdir -p "$results"
+passed=0 failed=0 skipped=0 broken=()
+t0=$SECONDS
+
+# add LOG: add the closing "N passed, N failed[, N skipped]" line of LOG.
+add() {
+	local line p f s
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+	[ -n "$line" ] || return 1
+	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+}
+
+# run NAME KIND CMD...: run one part, keep its log. KIND "test" counts the
+# closing line of its log (or one pass); KIND "setup" counts nothing unless it
+# fails. A part that dies before reporting counts as one failure.
+run() {
+	local name=$1 kind=$2 log=$results/$1.log rc=0
+	shift 2
+	note "$name"
+	"$@" 2>&1 | tee "$log" || rc=$?
+	if add "$log"; then
+		:
+	elif [ $rc = 0 ]; then
+		[ "$kind" = setup ] || passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	[ $rc = 0 ] || broken+=("$name")
+	return $rc
+}
+
+run toolchain setup scripts/toolchain.sh || {
+	echo "0 passed, 1 failed"
+	exit 1
+}
+run host test scripts/host-test.sh || true
+
+for k in $kernels; do
+	for v in $variants; do
+		if run "kernel-$k-$v" setup env KERNEL="$k" VARIANT="$v" scripts/kernel.sh all; then
+			run "guest-$k-$v" test env KERNEL="$k" VARIANT="$v" selftests/run.sh || true
+		fi
+	done
+done
+
+echo
+echo "# check: $((SECONDS - t0)) s; logs in $results"
+[ ${#broken[@]} = 0 ] || echo "# failed tiers: ${broken[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ ${#broken[@]} = 0 ] && [ "$failed" = 0 ]

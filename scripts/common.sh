@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the project's scripts; sourced, never run.
+
+set -euo pipefail
+# No script of ours may fail without saying where.
+trap 'printf "error: %s:%s: failed (status %s): %s\n" "${BASH_SOURCE[0]##*/}" "$LINENO" "$?" "$BASH_COMMAND" >&2' ERR
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Everything heavy (build root, kernel sources and builds) lives here, outside
+# the repo, so a re-run on the same machine is incremental.
+CACHE=${BPF_PRELOAD_CACHE:-${HOME:-/root}/.cache/bpf-preload-rs}
+ROOT=$CACHE/root
+
+# Kernel series we support; the default is the current stable.
+KERNEL=${KERNEL:-7.3}
+
+die() {
+	printf 'error: %s\n' "$*" >&2
+	exit 1
+}
+
+note() {
+	printf '==> %s\n' "$*" >&2
+}
+
+# Run a command inside the build root. A private mount namespace holds the
+# bind mounts, so they vanish with the command whatever way it ends.
+in_root() {
+	[ -e "$ROOT/.bootstrapped" ] || die "build root missing: run 'make toolchain'"
+	unshare --mount --propagation private -- sh -ec '
+		root=$1; top=$2; cache=$3; shift 3
+		mount --rbind /dev "$root/dev"
+		mount -t proc proc "$root/proc"
+		mount --rbind /sys "$root/sys"
+		mkdir -p "$root/work/top" "$root/work/cache"
+		mount --bind "$top" "$root/work/top"
+		mount --bind "$cache" "$root/work/cache"
+		exec chroot "$root" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			"$@"
+	' sh "$ROOT" "$TOP" "$CACHE" "$@"
+}
+
+# Translate a host path under $TOP or $CACHE into the build root's view.
+root_path() {
+	case $1 in
+	"$TOP"/*) printf '/work/top/%s\n' "${1#"$TOP"/}" ;;
+	"$TOP") printf '/work/top\n' ;;
+	"$CACHE"/*) printf '/work/cache/%s\n' "${1#"$CACHE"/}" ;;
+	*) die "path $1 is outside the repo and the cache" ;;
+	esac
+}
+
+# version_ge A B: true when version A >= version B.
+version_ge() {
+	[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build a kernel with this project integrated in-tree, plus the reference C
+# module, for one series and one config variant.
+#
+#   scripts/kernel.sh [fetch|tree|config|build|ref|all]
+#
+# Environment: KERNEL (7.3 or 6.12), VARIANT (m, y or debug).
+#
+# Layout under $CACHE/kernels/$KERNEL:
+#   dl/             the linux-source .deb
+#   VERSION         the Debian package version in use
+#   src/            git tree: commit tagged "vanilla", then our patch series
+#   build-$VARIANT/ O= build directory, with modinst/ (modules_install) and
+#                   ref/ (the reference C module, built out of tree)
+
+. "$(dirname "$0")/common.sh"
+
+VARIANT=${VARIANT:-m}
+KDIR=$CACHE/kernels/$KERNEL
+SRC=$KDIR/src
+OUT=$KDIR/build-$VARIANT
+LOG=$CACHE/log
+JOBS=${JOBS:-$(($(nproc) + 1))}
+mkdir -p "$KDIR" "$LOG"
+
+case $KERNEL in
+7.3 | 6.12) ;;
+*) die "KERNEL=$KERNEL is not supported: use 7.3 (default) or 6.12" ;;
+esac
+case $VARIANT in
+m | y | debug) ;;
+*) die "VARIANT=$VARIANT is not supported: use m, y or debug" ;;
+esac
+
+kmake() {
+	in_root make -C "$(root_path "$SRC")" O="$(root_path "$OUT")" LLVM=-19 "$@"
+}
+
+# Download and unpack the newest linux-source-$KERNEL the mirror has.
+fetch() {
+	[ -e "$SRC/.git/vanilla-done" ] && return 0
+	note "fetching linux-source-$KERNEL"
+	rm -rf "$KDIR/dl" "$SRC"
+	mkdir -p "$KDIR/dl"
+	in_root sh -ec "cd $(root_path "$KDIR/dl") && apt-get update -q >/dev/null &&
+		apt-get download -q linux-source-$KERNEL" >"$LOG/fetch-$KERNEL.log" 2>&1 ||
+		die "no linux-source-$KERNEL package could be downloaded, see $LOG/fetch-$KERNEL.log"
+	deb=$(ls "$KDIR"/dl/linux-source-"$KERNEL"_*.deb)
+	ver=$(dpkg-deb -f "$deb" Version)
+	case $ver in
+	"$KERNEL".*) ;;
+	*) die "linux-source-$KERNEL has version $ver, not a $KERNEL.y release" ;;
+	esac
+	note "unpacking linux-source-$KERNEL $ver"
+	dpkg-deb --fsys-tarfile "$deb" |
+		tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
+		tar -xJ -C "$KDIR/dl"
+	mv "$KDIR"/dl/linux-source-"$KERNEL" "$SRC"
+	rm -f "$deb"
+	echo "$ver" >"$KDIR/VERSION"
+	note "recording the vanilla tree in git (about a minute)"
+	git -C "$SRC" init -q -b upstream
+	git -C "$SRC" -c core.autocrlf=false add -A -f
+	GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z git -C "$SRC" \
+		-c user.name=vanilla -c user.email=vanilla@invalid \
+		commit -q -m "Linux $ver (Debian linux-source-$KERNEL)"
+	git -C "$SRC" tag vanilla
+	touch "$SRC/.git/vanilla-done"
+}
+
+# Apply exactly the patch series `make patches` ships onto the vanilla tree.
+tree() {
+	fetch
+	local series=$KDIR/series
+	"$TOP/scripts/patches.sh" "$series" >/dev/null
+	local want have
+	want=$(find "$series" -name '*.patch' | sort | xargs -r cat | sha256sum | cut -d' ' -f1)
+	have=$(cat "$SRC/.git/applied-series" 2>/dev/null || true)
+	[ "$want" = "$have" ] && return 0
+	note "applying the patch series ($(find "$series" -name '*.patch' | wc -l) patches) to $KERNEL"
+	git -C "$SRC" am --abort >/dev/null 2>&1 || true
+	git -C "$SRC" checkout -q -B series refs/tags/vanilla
+	git -C "$SRC" reset -q --hard refs/tags/vanilla
+	git -C "$SRC" clean -q -fdx
+	if ls "$series"/*.patch >/dev/null 2>&1; then
+		git -C "$SRC" -c user.name=build -c user.email=build@invalid \
+			am -q --committer-date-is-author-date "$series"/*.patch ||
+			die "the patch series does not apply to linux $(cat "$KDIR/VERSION")"
+	fi
+	echo "$want" >"$SRC/.git/applied-series"
+}
+
+fragments() {
+	local d=$TOP/selftests/configs
+	echo "$d/base.config"
+	echo "$d/$VARIANT.config"
+}
+
+# Every line of the fragments must hold in the final .config; Kconfig drops
+# options with unmet dependencies silently, so we check and say which.
+verify_config() {
+	local bad=0 line sym want got
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			sym=${line%%=*}
+			want=$line
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			want=$line
+			;;
+		*) continue ;;
+		esac
+		got=$(grep -E "^($sym=|# $sym is not set)" "$OUT/.config" || echo "# $sym is not set")
+		[ "$got" = "$want" ] && continue
+		bad=1
+		printf 'error: %s: wanted "%s", got "%s"\n' "$sym" "$want" "$got" >&2
+		grep -rh -A12 --include='Kconfig*' "^config ${sym#CONFIG_}\$" "$SRC" 2>/dev/null |
+			grep -E '^\s*(depends on|select)' | sed 's/^\s*/       Kconfig: /' >&2 || true
+	done < <(cat $(fragments))
+	[ $bad = 0 ] || die "the $VARIANT config for $KERNEL lost options (above)"
+}
+
+config() {
+	tree
+	mkdir -p "$OUT"
+	local want have
+	want=$( (cat $(fragments); cat "$SRC/.git/applied-series") | sha256sum | cut -d' ' -f1)
+	have=$(cat "$OUT/.fragments" 2>/dev/null || true)
+	[ "$want" = "$have" ] && [ -e "$OUT/.config" ] && return 0
+	note "configuring $KERNEL ($VARIANT)"
+	# One && chain: `set -e` does not apply inside a list tested with ||.
+	cat "$SRC/arch/x86/configs/tiny.config" "$SRC/kernel/configs/kvm_guest.config" \
+		$(fragments) >"$OUT/.fragment-all"
+	{
+		kmake tinyconfig &&
+			in_root sh -c "cd $(root_path "$OUT") && \
+				$(root_path "$SRC")/scripts/kconfig/merge_config.sh -m .config .fragment-all" &&
+			kmake olddefconfig
+	} >"$LOG/config-$KERNEL-$VARIANT.log" 2>&1 ||
+		die "configuring failed, see $LOG/config-$KERNEL-$VARIANT.log"
+	verify_config
+	kmake -s rustavailable >"$LOG/rustavailable-$KERNEL.log" 2>&1 ||
+		die "Rust is not available for $KERNEL, see $LOG/rustavailable-$KERNEL.log"
+	echo "$want" >"$OUT/.fragments"
+}
+
+build() {
+	config
+	note "building $KERNEL ($VARIANT): bzImage and modules (cold: about 10 min)"
+	local t0=$SECONDS
+	kmake -j"$JOBS" bzImage modules >"$LOG/build-$KERNEL-$VARIANT.log" 2>&1 || {
+		grep -E 'error|Error' "$LOG/build-$KERNEL-$VARIANT.log" | head -n 20 >&2
+		die "kernel build failed, see $LOG/build-$KERNEL-$VARIANT.log"
+	}
+	rm -rf "$OUT/modinst"
+	kmake INSTALL_MOD_PATH="$(root_path "$OUT")/modinst" INSTALL_MOD_STRIP=1 \
+		modules_install >>"$LOG/build-$KERNEL-$VARIANT.log" 2>&1 ||
+		die "modules_install failed, see $LOG/build-$KERNEL-$VARIANT.log"
+	note "built $KERNEL ($VARIANT) in $((SECONDS - t0)) s"
+}
+
+# The upstream C module from the same vanilla tree, renamed bpf_preload_ref so
+# one guest can hold it beside ours. The oracle for tests; never shipped.
+ref() {
+	local r=$OUT/ref
+	rm -rf "$r"
+	mkdir -p "$r"
+	git -C "$SRC" archive refs/tags/vanilla kernel/bpf/preload | tar -x -C "$r" --strip-components=3
+	cat >"$r/Kbuild" <<-'EOF'
+		obj-m := bpf_preload_ref.o
+		bpf_preload_ref-y := bpf_preload_kern.o
+		ccflags-y := -I$(srctree)/tools/lib
+	EOF
+	kmake M="$(root_path "$r")" modules >"$LOG/ref-$KERNEL-$VARIANT.log" 2>&1 ||
+		die "building the reference module failed, see $LOG/ref-$KERNEL-$VARIANT.log"
+	kmake M="$(root_path "$r")" INSTALL_MOD_PATH="$(root_path "$OUT")/modinst" \
+		INSTALL_MOD_STRIP=1 modules_install >>"$LOG/ref-$KERNEL-$VARIANT.log" 2>&1 ||
+		die "installing the reference module failed, see $LOG/ref-$KERNEL-$VARIANT.log"
+}
+
+case ${1:-all} in
+fetch) fetch ;;
+tree) tree ;;
+config) config ;;
+build) build ;;
+ref) ref ;;
+all)
+	build
+	ref
+	;;
+*) die "unknown step $1" ;;
+esac

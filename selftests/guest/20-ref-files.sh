@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-2.0
+# The reference C module (upstream's, renamed bpf_preload_ref) gives both
+# files in two separate bpffs mounts, with upstream's headers.
+. /tests/lib.sh
+. /tests/preload-common.sh
+
+check_preload bpf_preload_ref

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a built kernel under qemu and run guest tests; print KTAP and a closing
+# "N passed, N failed" line.
+#
+#   selftests/run.sh [TEST...]      (default: every test in selftests/guest/)
+#
+# Environment:
+#   KERNEL   7.3 (default) or 6.12
+#   VARIANT  m (default), y or debug
+#   TIMEOUT  seconds before the guest is killed (default 300)
+#   ACCEL    tcg (default) or kvm; KVM opens here but guests hang, so never default
+#   SMP      guest CPUs (default 2)
+#
+# Fails on a failed test, a timeout, a missing end marker, or any Oops, BUG,
+# WARNING, KASAN, kmemleak, lockdep or panic line in the serial log, which is
+# kept under build/selftests/.
+
+. "$(dirname "$0")/../scripts/common.sh"
+
+VARIANT=${VARIANT:-m}
+TIMEOUT=${TIMEOUT:-300}
+ACCEL=${ACCEL:-tcg}
+SMP=${SMP:-2}
+OUT=$CACHE/kernels/$KERNEL/build-$VARIANT
+RESULTS=$TOP/build/selftests/$KERNEL-$VARIANT
+GUEST=$TOP/selftests/guest
+
+[ -e "$OUT/arch/x86/boot/bzImage" ] ||
+	die "no $KERNEL ($VARIANT) kernel built: run 'make kernel KERNEL=$KERNEL VARIANT=$VARIANT'"
+[ -d "$OUT/modinst/lib/modules" ] || die "$OUT/modinst is missing: rebuild the kernel"
+
+tests=("$@")
+if [ ${#tests[@]} = 0 ]; then
+	for t in "$GUEST"/[0-9]*.sh; do
+		tests+=("$(basename "$t" .sh)")
+	done
+fi
+for t in "${tests[@]}"; do
+	[ -f "$GUEST/$t.sh" ] || die "no guest test named '$t' (see selftests/guest/)"
+done
+
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/serial.log
+
+# The initramfs: static busybox, the installed modules, the tests, any static
+# helpers from build/guest-bin, and an init that runs the tests.
+stage=$(mktemp -d "$CACHE/initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,mnt,run,etc,tests,usr/bin}
+cp "$ROOT/usr/bin/busybox" "$stage/bin/busybox"
+cp -a "$OUT/modinst/lib" "$stage/lib"
+cp "$GUEST"/*.sh "$stage/tests/"
+if [ -d "$TOP/build/guest-bin" ]; then
+	cp -a "$TOP/build/guest-bin/." "$stage/usr/bin/"
+fi
+cat >"$stage/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /tmp
+exec /tests/lib.sh --main </dev/console >/dev/console 2>&1
+EOF
+chmod +x "$stage/init"
+printf '%s\n' "${tests[@]}" >"$stage/tests/list"
+(cd "$stage" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$RESULTS/initramfs.cpio.gz"
+
+accel=(-accel tcg)
+[ "$ACCEL" = kvm ] && accel=(-accel kvm -cpu host)
+
+note "booting $KERNEL ($VARIANT) under $ACCEL: ${tests[*]}"
+t0=$(date +%s.%N)
+status=0
+timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "$SMP" \
+	-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$RESULTS/initramfs.cpio.gz" \
+	-display none -monitor none -serial "file:$RESULTS/serial.log" -no-reboot \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4" </dev/null || status=$?
+t1=$(date +%s.%N)
+secs=$(echo "$t1 - $t0" | bc 2>/dev/null || awk "BEGIN { print $t1 - $t0 }")
+
+log=$RESULTS/serial.log
+# The KTAP the guest printed, as is.
+sed -n '/^KTAP version 1/,/^# guest done/p' "$log" | tr -d '\r'
+
+fail=0
+if [ $status = 124 ] || [ $status = 137 ]; then
+	echo "# error: the guest did not finish within ${TIMEOUT}s"
+	fail=1
+elif ! grep -q '^# guest done' "$log"; then
+	echo "# error: the guest stopped before running every test (qemu status $status)"
+	fail=1
+fi
+# Kernel complaints fail the run even when every test passed.
+bad='Oops|BUG:|WARNING:|KASAN:|kmemleak: [0-9]+ new suspected|Kernel panic|UBSAN:|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|Call Trace:'
+if grep -Eq "$bad" "$log"; then
+	echo "# error: the kernel complained:"
+	grep -En -B2 -A12 "$bad" "$log" | head -n 60 | sed 's/^/#   /'
+	fail=1
+fi
+passed=$(grep -c '^ok ' "$log" || true)
+failed=$(grep -c '^not ok ' "$log" || true)
+skipped=$(grep -c '^ok .* # SKIP' "$log" || true)
+passed=$((passed - skipped))
+[ "$failed" = 0 ] || fail=1
+echo "# guest: $KERNEL ($VARIANT), $ACCEL, $(printf '%.1f' "$secs") s from boot to power-off"
+[ $fail = 0 ] || echo "# serial log: $log"
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $fail
