@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Errors of the generator; each names the section, symbol or offset at fault.
+
+/// Everything that can go wrong turning an object into a loader.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The ELF container itself is malformed.
+    #[error("malformed ELF: {0}")]
+    Elf(String),
+    /// The ELF is fine but not a BPF object we can use.
+    #[error("not a BPF object: {0}")]
+    NotBpf(String),
+    /// `.BTF` or `.BTF.ext` is missing or malformed.
+    #[error("section `{section}`: {msg}")]
+    Btf {
+        /// The section at fault.
+        section: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A section has an unsupported or malformed relocation.
+    #[error("section `{section}`: relocation #{index} at {offset:#x} against `{symbol}`: {msg}")]
+    Reloc {
+        /// The section holding the instruction.
+        section: String,
+        /// Index of the relocation in its table.
+        index: usize,
+        /// Byte offset in the section.
+        offset: u64,
+        /// The symbol the relocation refers to.
+        symbol: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A map definition cannot be turned into a map.
+    #[error("map `{map}`: {msg}")]
+    Map {
+        /// The map name.
+        map: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// A program cannot be loaded as written.
+    #[error("program `{prog}` in section `{section}`: {msg}")]
+    Prog {
+        /// The program name.
+        prog: String,
+        /// Its ELF section.
+        section: String,
+        /// What is wrong.
+        msg: String,
+    },
+    /// The object exceeds a limit of the loader.
+    #[error("limit exceeded: {what} is {got}, at most {max} supported")]
+    Limit {
+        /// The limit's name.
+        what: &'static str,
+        /// The value the object needs.
+        got: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The loader program could not be assembled.
+    #[error("assembler: {0}")]
+    Asm(String),
+}

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Emits the loader: a `BPF_PROG_TYPE_SYSCALL` program and its data blob.
+//!
+//! Register roles: R6 = ctx, R7 = result of the last call, R8 = start of the
+//! blob (the loader map's value), R9 = scratch address for blob offsets that
+//! do not fit an instruction's 16-bit displacement.
+//!
+//! The blob starts with an array of fd slots, all -1 until something is
+//! opened: map fds first (so a map's index is its `fd_array` slot, as the
+//! instructions say with `BPF_PSEUDO_MAP_IDX`), then every other fd the
+//! loader opens. Every failure jumps to one cleanup block that closes each
+//! slot holding an fd (0 included) and returns the negative errno. On
+//! success, map and program fds go to the ctx, everything else is closed.
+//!
+//! Attributes for each `bpf()` command are prebuilt in the blob in the
+//! target byte order; only fds, pointers into the blob and ctx overrides are
+//! stored at run time.
+
+use crate::asm::*;
+use crate::btf;
+use crate::ctx;
+use crate::endian::Endian;
+use crate::error::Error;
+use crate::insn::*;
+use crate::plan::{ExternKind, MapPlan, Plan, ProgPlan};
+
+/// Most maps (top-level and inner) one loader creates.
+pub const MAX_MAPS: usize = 256;
+/// Most programs one loader loads.
+pub const MAX_PROGS: usize = 256;
+/// Most externs (kfuncs and ksyms) one object may use.
+pub const MAX_EXTERNS: usize = 256;
+
+const BPF_MAP_CREATE: i32 = 0;
+const BPF_MAP_UPDATE_ELEM: i32 = 2;
+const BPF_PROG_LOAD: i32 = 5;
+const BPF_BTF_LOAD: i32 = 18;
+const BPF_MAP_FREEZE: i32 = 22;
+
+const HELPER_PROBE_READ_KERNEL: i32 = 113;
+const HELPER_COPY_FROM_USER: i32 = 148;
+const HELPER_SYS_BPF: i32 = 166;
+const HELPER_BTF_FIND_BY_NAME_KIND: i32 = 167;
+const HELPER_SYS_CLOSE: i32 = 168;
+const HELPER_KALLSYMS_LOOKUP_NAME: i32 = 179;
+
+// `union bpf_attr` offsets used below.
+mod attr {
+    pub const MAP_TYPE: usize = 0;
+    pub const KEY_SIZE: usize = 4;
+    pub const VALUE_SIZE: usize = 8;
+    pub const MAX_ENTRIES: usize = 12;
+    pub const MAP_FLAGS: usize = 16;
+    pub const INNER_MAP_FD: usize = 20;
+    pub const NUMA_NODE: usize = 24;
+    pub const MAP_NAME: usize = 28;
+    pub const MAP_BTF_FD: usize = 48;
+    pub const BTF_KEY_TYPE_ID: usize = 52;
+    pub const BTF_VALUE_TYPE_ID: usize = 56;
+    pub const MAP_EXTRA: usize = 64;
+
+    pub const ELEM_MAP_FD: usize = 0;
+    pub const ELEM_KEY: usize = 8;
+    pub const ELEM_VALUE: usize = 16;
+
+    pub const PROG_TYPE: usize = 0;
+    pub const INSN_CNT: usize = 4;
+    pub const INSNS: usize = 8;
+    pub const LICENSE: usize = 16;
+    pub const LOG_LEVEL: usize = 24;
+    pub const LOG_SIZE: usize = 28;
+    pub const LOG_BUF: usize = 32;
+    pub const KERN_VERSION: usize = 40;
+    pub const PROG_FLAGS: usize = 44;
+    pub const PROG_NAME: usize = 48;
+    pub const EXPECTED_ATTACH_TYPE: usize = 68;
+    pub const PROG_BTF_FD: usize = 72;
+    pub const FUNC_INFO_REC_SIZE: usize = 76;
+    pub const FUNC_INFO: usize = 80;
+    pub const FUNC_INFO_CNT: usize = 88;
+    pub const LINE_INFO_REC_SIZE: usize = 92;
+    pub const LINE_INFO: usize = 96;
+    pub const LINE_INFO_CNT: usize = 104;
+    pub const ATTACH_BTF_ID: usize = 108;
+    pub const ATTACH_BTF_OBJ_FD: usize = 112;
+    pub const CORE_RELO_CNT: usize = 116;
+    pub const FD_ARRAY: usize = 120;
+    pub const CORE_RELOS: usize = 128;
+    pub const CORE_RELO_REC_SIZE: usize = 136;
+
+    pub const BTF: usize = 0;
+    pub const BTF_LOG_BUF: usize = 8;
+    pub const BTF_SIZE: usize = 16;
+    pub const BTF_LOG_SIZE: usize = 20;
+    pub const BTF_LOG_LEVEL: usize = 24;
+}
+
+/// A generated loader for one byte order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loader {
+    /// Target byte order.
+    pub endian: Endian,
+    /// The loader program.
+    pub insns: Vec<u8>,
+    /// The data blob, the value of the loader map.
+    pub data: Vec<u8>,
+}
+
+/// The blob under construction, in the target byte order.
+struct Blob {
+    data: Vec<u8>,
+    e: Endian,
+}
+
+impl Blob {
+    fn align(&mut self, a: usize) {
+        while self.data.len() % a != 0 {
+            self.data.push(0);
+        }
+    }
+
+    fn add(&mut self, b: &[u8], align: usize) -> usize {
+        self.align(align);
+        let off = self.data.len();
+        self.data.extend_from_slice(b);
+        off
+    }
+
+    fn zeroed(&mut self, n: usize, align: usize) -> usize {
+        self.add(&vec![0; n], align)
+    }
+
+    fn cstr(&mut self, s: &str) -> usize {
+        let mut b = s.as_bytes().to_vec();
+        b.push(0);
+        self.add(&b, 1)
+    }
+
+    fn u32(&mut self, off: usize, v: u32) {
+        self.data[off..off + 4].copy_from_slice(&self.e.u32(v));
+    }
+
+    fn u64(&mut self, off: usize, v: u64) {
+        self.data[off..off + 8].copy_from_slice(&self.e.u64(v));
+    }
+
+    fn name(&mut self, off: usize, s: &str) {
+        let b = s.as_bytes();
+        let n = b.len().min(15);
+        self.data[off..off + n].copy_from_slice(&b[..n]);
+    }
+}
+
+/// Emission state.
+struct Gen<'p> {
+    plan: &'p Plan,
+    a: Asm,
+    b: Blob,
+    cleanup: Label,
+    /// Fd slots (blob offsets) to close on success; maps/progs go to ctx.
+    temp_slots: Vec<usize>,
+    /// Every fd slot, for the cleanup block.
+    all_slots: Vec<usize>,
+    nslots: usize,
+}
+
+impl Gen<'_> {
+    fn slot(&self, i: usize) -> usize {
+        i * 4
+    }
+
+    fn new_slot(&mut self, temp: bool) -> usize {
+        let off = self.slot(self.nslots);
+        self.nslots += 1;
+        self.all_slots.push(off);
+        if temp {
+            self.temp_slots.push(off);
+        }
+        off
+    }
+
+    /// Base register and displacement to reach blob offset `off`.
+    fn at(&mut self, off: usize) -> (u8, i16) {
+        match i16::try_from(off) {
+            Ok(d) => (R8, d),
+            Err(_) => {
+                self.a.mov_reg(R9, R8);
+                self.a.add_imm(R9, off as i32);
+                (R9, 0)
+            }
+        }
+    }
+
+    fn ld_blob(&mut self, size: u8, dst: u8, off: usize) {
+        let (base, d) = self.at(off);
+        self.a.ldx(size, dst, base, d);
+    }
+
+    fn st_blob(&mut self, size: u8, off: usize, src: u8) {
+        let (base, d) = self.at(off);
+        self.a.stx(size, base, src, d);
+    }
+
+    fn st_blob_imm(&mut self, size: u8, off: usize, imm: i32) {
+        let (base, d) = self.at(off);
+        self.a.st_imm(size, base, d, imm);
+    }
+
+    /// `reg = address of blob + off`.
+    fn addr(&mut self, reg: u8, off: usize) {
+        self.a.mov_reg(reg, R8);
+        if off != 0 {
+            self.a.add_imm(reg, off as i32);
+        }
+    }
+
+    /// Stores the address of `target` into the pointer field at `field`.
+    fn ptr(&mut self, field: usize, target: usize) {
+        self.addr(R0, target);
+        self.st_blob(BPF_DW, field, R0);
+    }
+
+    /// Copies a ctx field into the blob.
+    fn ctx_to_blob(&mut self, size: u8, ctx_off: usize, blob_off: usize) {
+        self.a.ldx(size, R0, R6, ctx_off as i16);
+        self.st_blob(size, blob_off, R0);
+    }
+
+    /// Copies the ctx's verifier log settings into an attr.
+    fn log_fields(&mut self, level: usize, size: usize, buf: usize) {
+        self.ctx_to_blob(BPF_W, ctx::LOG_LEVEL, level);
+        self.ctx_to_blob(BPF_W, ctx::LOG_SIZE, size);
+        self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, buf);
+    }
+
+    /// `r7 = bpf(cmd, attr, size)`; on error go to cleanup.
+    fn sys_bpf(&mut self, cmd: i32, attr_off: usize, size: usize) {
+        self.a.mov_imm(R1, cmd);
+        self.addr(R2, attr_off);
+        self.a.mov_imm(R3, size as i32);
+        self.a.call(HELPER_SYS_BPF);
+        self.check();
+    }
+
+    /// `r7 = r0`; on a negative result go to cleanup.
+    fn check(&mut self) {
+        self.a.mov_reg(R7, R0);
+        self.a.jmp_imm(BPF_JSLT, R7, 0, self.cleanup);
+    }
+
+    /// Closes the fd in a slot if it holds one.
+    fn close_slot(&mut self, off: usize) {
+        let skip = self.a.label();
+        self.ld_blob(BPF_W, R1, off);
+        self.a.jmp_imm(BPF_JSLT, R1, 0, skip);
+        self.a.call(HELPER_SYS_CLOSE);
+        self.a.bind(skip);
+    }
+
+    /// `r7 = bpf_btf_find_by_name_kind(name, kind)`.
+    fn find_btf(&mut self, name: &str, kind: u32) {
+        let n = self.b.cstr(name);
+        self.addr(R1, n);
+        self.a.mov_imm(R2, name.len() as i32 + 1);
+        self.a.mov_imm(R3, kind as i32);
+        self.a.mov_imm(R4, 0);
+        self.a.call(HELPER_BTF_FIND_BY_NAME_KIND);
+    }
+
+    fn map_create(&mut self, m: &MapPlan, slot: usize, btf_slot: usize, ctx_idx: Option<usize>, inner_slot: Option<usize>) {
+        let size = if m.map_extra != 0 { attr::MAP_EXTRA + 8 } else { attr::BTF_VALUE_TYPE_ID + 4 };
+        let at = self.b.zeroed(size, 8);
+        self.b.u32(at + attr::MAP_TYPE, m.map_type);
+        self.b.u32(at + attr::KEY_SIZE, m.key_size);
+        self.b.u32(at + attr::VALUE_SIZE, m.value_size);
+        self.b.u32(at + attr::MAX_ENTRIES, m.max_entries);
+        self.b.u32(at + attr::MAP_FLAGS, m.map_flags);
+        self.b.u32(at + attr::NUMA_NODE, m.numa_node);
+        self.b.name(at + attr::MAP_NAME, &m.name);
+        self.b.u32(at + attr::BTF_KEY_TYPE_ID, m.btf_key_type_id);
+        self.b.u32(at + attr::BTF_VALUE_TYPE_ID, m.btf_value_type_id);
+        if m.map_extra != 0 {
+            self.b.u64(at + attr::MAP_EXTRA, m.map_extra);
+        }
+        if m.btf_key_type_id != 0 || m.btf_value_type_id != 0 {
+            self.ld_blob(BPF_W, R0, btf_slot);
+            self.st_blob(BPF_W, at + attr::MAP_BTF_FD, R0);
+        }
+        if let Some(i) = ctx_idx {
+            let keep = self.a.label();
+            self.a.ldx(BPF_W, R0, R6, ctx::map_max_entries(i) as i16);
+            self.a.jmp_imm(BPF_JEQ, R0, 0, keep);
+            self.st_blob(BPF_W, at + attr::MAX_ENTRIES, R0);
+            self.a.bind(keep);
+        }
+        if let Some(s) = inner_slot {
+            self.ld_blob(BPF_W, R0, s);
+            self.st_blob(BPF_W, at + attr::INNER_MAP_FD, R0);
+        }
+        self.sys_bpf(BPF_MAP_CREATE, at, size);
+        self.st_blob(BPF_W, slot, R7);
+        let Some(init) = &m.initial else { return };
+        let value = self.b.add(init, 8);
+        if let Some(i) = ctx_idx {
+            // A non-zero initial_value in the ctx replaces the object's data.
+            let keep = self.a.label();
+            let user = self.a.label();
+            let done = self.a.label();
+            self.a.ldx(BPF_DW, R3, R6, ctx::map_initial_value(i) as i16);
+            self.a.jmp_imm(BPF_JEQ, R3, 0, keep);
+            self.addr(R1, value);
+            self.a.mov_imm(R2, init.len() as i32);
+            self.a.ldx(BPF_W, R0, R6, ctx::FLAGS as i16);
+            self.a.and_imm(R0, ctx::SKEL_KERNEL as i32);
+            self.a.jmp_imm(BPF_JEQ, R0, 0, user);
+            self.a.call(HELPER_PROBE_READ_KERNEL);
+            self.a.ja(done);
+            self.a.bind(user);
+            self.a.call(HELPER_COPY_FROM_USER);
+            self.a.bind(done);
+            self.check();
+            self.a.bind(keep);
+        }
+        let key = self.b.zeroed(4, 4);
+        let upd = self.b.zeroed(32, 8);
+        self.ld_blob(BPF_W, R0, slot);
+        self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
+        self.ptr(upd + attr::ELEM_KEY, key);
+        self.ptr(upd + attr::ELEM_VALUE, value);
+        self.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32);
+        if m.freeze {
+            // MAP_FREEZE takes only map_fd, which sits where it does here.
+            self.sys_bpf(BPF_MAP_FREEZE, upd, 4);
+        }
+    }
+
+    fn prog_load(&mut self, p: &ProgPlan, j: usize, btf_slot: usize, license: usize, ext: &[ExtSlots]) -> Result<(), Error> {
+        let e = self.b.e;
+        let insns_off = self.b.add(&encode_all(&p.insns, e), 8);
+        for &(idx, x) in &p.extern_refs {
+            let s = &ext[x];
+            let at = insns_off + idx * INSN_SIZE;
+            match self.plan.externs[x].kind {
+                ExternKind::Kfunc => {
+                    self.ld_blob(BPF_W, R0, s.id);
+                    self.st_blob(BPF_W, at + 4, R0);
+                    self.ld_blob(BPF_W, R0, s.aux);
+                    self.st_blob(BPF_H, at + 2, R0);
+                }
+                ExternKind::TypedKsym => {
+                    self.ld_blob(BPF_W, R0, s.id);
+                    self.st_blob(BPF_W, at + 4, R0);
+                    if self.plan.externs[x].weak {
+                        // Not found: turn it into `ld_imm64 dst, 0`.
+                        let found = self.a.label();
+                        self.a.jmp_imm(BPF_JNE, R0, 0, found);
+                        let mut plain = p.insns[idx];
+                        plain.src = 0;
+                        self.st_blob_imm(BPF_B, at + 1, i32::from(plain.encode(e)[1]));
+                        self.a.bind(found);
+                    }
+                    self.ld_blob(BPF_W, R0, s.aux);
+                    self.st_blob(BPF_W, at + INSN_SIZE + 4, R0);
+                }
+                ExternKind::TypelessKsym => {
+                    self.ld_blob(BPF_DW, R0, s.id);
+                    self.st_blob(BPF_W, at + 4, R0);
+                    self.a.rsh_imm(R0, 32);
+                    self.st_blob(BPF_W, at + INSN_SIZE + 4, R0);
+                }
+            }
+        }
+        let mut w = crate::endian::Writer::new(e);
+        for f in &p.func_info {
+            w.u32(f.insn_off);
+            w.u32(f.type_id);
+        }
+        let func_info = (!p.func_info.is_empty()).then(|| self.b.add(&w.buf, 8));
+        let mut w = crate::endian::Writer::new(e);
+        for l in &p.line_info {
+            w.u32(l.insn_off);
+            w.u32(l.file_name_off);
+            w.u32(l.line_off);
+            w.u32(l.line_col);
+        }
+        let line_info = (!p.line_info.is_empty()).then(|| self.b.add(&w.buf, 8));
+        let mut w = crate::endian::Writer::new(e);
+        for c in &p.core_relos {
+            w.u32(c.insn_off);
+            w.u32(c.type_id);
+            w.u32(c.access_str_off);
+            w.u32(c.kind);
+        }
+        let core = (!p.core_relos.is_empty()).then(|| self.b.add(&w.buf, 8));
+        let size = if core.is_some() { attr::CORE_RELO_REC_SIZE + 4 } else { attr::FD_ARRAY + 8 };
+        let at = self.b.zeroed(size, 8);
+        self.b.u32(at + attr::PROG_TYPE, p.prog_type);
+        self.b.u32(at + attr::INSN_CNT, p.insns.len() as u32);
+        self.b.u32(at + attr::KERN_VERSION, self.plan.kern_version);
+        self.b.u32(at + attr::PROG_FLAGS, p.prog_flags);
+        self.b.name(at + attr::PROG_NAME, &p.name);
+        self.b.u32(at + attr::EXPECTED_ATTACH_TYPE, p.expected_attach_type);
+        self.ptr(at + attr::INSNS, insns_off);
+        self.ptr(at + attr::LICENSE, license);
+        self.ptr(at + attr::FD_ARRAY, 0);
+        if let Some(f) = func_info {
+            self.b.u32(at + attr::FUNC_INFO_REC_SIZE, 8);
+            self.b.u32(at + attr::FUNC_INFO_CNT, p.func_info.len() as u32);
+            self.ptr(at + attr::FUNC_INFO, f);
+        }
+        if let Some(l) = line_info {
+            self.b.u32(at + attr::LINE_INFO_REC_SIZE, 16);
+            self.b.u32(at + attr::LINE_INFO_CNT, p.line_info.len() as u32);
+            self.ptr(at + attr::LINE_INFO, l);
+        }
+        if let Some(c) = core {
+            self.b.u32(at + attr::CORE_RELO_REC_SIZE, 16);
+            self.b.u32(at + attr::CORE_RELO_CNT, p.core_relos.len() as u32);
+            self.ptr(at + attr::CORE_RELOS, c);
+        }
+        if func_info.is_some() || line_info.is_some() || core.is_some() {
+            self.ld_blob(BPF_W, R0, btf_slot);
+            self.st_blob(BPF_W, at + attr::PROG_BTF_FD, R0);
+        }
+        self.log_fields(at + attr::LOG_LEVEL, at + attr::LOG_SIZE, at + attr::LOG_BUF);
+        if let Some((name, kind)) = &p.attach_target {
+            let fd_slot = self.new_slot(true);
+            self.find_btf(name, *kind);
+            self.check();
+            self.st_blob(BPF_W, at + attr::ATTACH_BTF_ID, R7);
+            self.a.mov_reg(R0, R7);
+            self.a.rsh_imm(R0, 32);
+            self.st_blob(BPF_W, at + attr::ATTACH_BTF_OBJ_FD, R0);
+            let vmlinux = self.a.label();
+            self.a.jmp_imm(BPF_JEQ, R0, 0, vmlinux);
+            self.st_blob(BPF_W, fd_slot, R0);
+            self.a.bind(vmlinux);
+        }
+        self.sys_bpf(BPF_PROG_LOAD, at, size);
+        let slot = self.slot(self.plan.maps.len() + j);
+        self.st_blob(BPF_W, slot, R7);
+        Ok(())
+    }
+}
+
+/// Blob offsets holding one extern's resolution.
+struct ExtSlots {
+    /// BTF id (u32) or, for typeless ksyms, the address (u64).
+    id: usize,
+    /// Kfunc: the fd_array index to put in `insn->off` (0 for vmlinux).
+    /// Typed ksym: the module BTF fd (0 for vmlinux).
+    aux: usize,
+}
+
+/// Emits the loader for `plan` in byte order `endian`.
+pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
+    let nmaps = plan.maps.len();
+    let ninner = plan.maps.iter().filter(|m| m.inner.is_some()).count();
+    if nmaps + ninner > MAX_MAPS {
+        return Err(Error::Limit { what: "maps (MAX_MAPS)", got: nmaps + ninner, max: MAX_MAPS });
+    }
+    if plan.progs.len() > MAX_PROGS {
+        return Err(Error::Limit { what: "programs (MAX_PROGS)", got: plan.progs.len(), max: MAX_PROGS });
+    }
+    if plan.externs.len() > MAX_EXTERNS {
+        return Err(Error::Limit { what: "externs (MAX_EXTERNS)", got: plan.externs.len(), max: MAX_EXTERNS });
+    }
+    let mut a = Asm::new();
+    let cleanup = a.label();
+    let mut g = Gen {
+        plan,
+        a,
+        b: Blob { data: Vec::new(), e: endian },
+        cleanup,
+        temp_slots: Vec::new(),
+        all_slots: Vec::new(),
+        nslots: 0,
+    };
+    // Slots: maps, programs, then everything else.
+    let map_slots: Vec<usize> = (0..nmaps).map(|_| g.new_slot(false)).collect();
+    let prog_slots: Vec<usize> = (0..plan.progs.len()).map(|_| g.new_slot(false)).collect();
+    let btf_slot = g.new_slot(true);
+    let inner_slots: Vec<Option<usize>> =
+        plan.maps.iter().map(|m| m.inner.as_ref().map(|_| g.new_slot(true))).collect();
+    let kfunc_slots: Vec<Option<usize>> = plan
+        .externs
+        .iter()
+        .map(|x| matches!(x.kind, ExternKind::Kfunc | ExternKind::TypedKsym).then(|| g.new_slot(true)))
+        .collect();
+    // The blob holds the slots first; attach-target slots are added while
+    // emitting programs, so reserve them now.
+    let nattach = plan.progs.iter().filter(|p| p.attach_target.is_some()).count();
+    let reserved = g.nslots + nattach;
+    g.b.data = endian.u32(u32::MAX).repeat(reserved);
+
+    g.a.mov_reg(R6, R1);
+    g.a.ld_imm64(R8, BPF_PSEUDO_MAP_IDX_VALUE, 0, 0);
+
+    // BTF.
+    let btf_bytes = plan.btf.encode(endian);
+    let btf_off = g.b.add(&btf_bytes, 8);
+    let battr = g.b.zeroed(attr::BTF_LOG_LEVEL + 4, 8);
+    g.b.u32(battr + attr::BTF_SIZE, btf_bytes.len() as u32);
+    g.ptr(battr + attr::BTF, btf_off);
+    g.log_fields(battr + attr::BTF_LOG_LEVEL, battr + attr::BTF_LOG_SIZE, battr + attr::BTF_LOG_BUF);
+    g.sys_bpf(BPF_BTF_LOAD, battr, attr::BTF_LOG_LEVEL + 4);
+    g.st_blob(BPF_W, btf_slot, R7);
+
+    // Maps, each populated and frozen right after creation, as libbpf does.
+    for (i, m) in plan.maps.iter().enumerate() {
+        if let (Some(inner), Some(s)) = (&m.inner, inner_slots[i]) {
+            g.map_create(inner, s, btf_slot, None, None);
+        }
+        g.map_create(m, map_slots[i], btf_slot, Some(i), inner_slots[i]);
+    }
+
+    // Externs, once each.
+    let mut ext = Vec::new();
+    for (x, e) in plan.externs.iter().enumerate() {
+        let id = g.b.zeroed(8, 8);
+        let aux = g.b.zeroed(4, 4);
+        let done = g.a.label();
+        match e.kind {
+            ExternKind::Kfunc | ExternKind::TypedKsym => {
+                let kind = if e.kind == ExternKind::Kfunc { btf::KIND_FUNC } else { btf::KIND_VAR };
+                g.find_btf(&e.name, kind);
+                g.a.mov_reg(R7, R0);
+                if e.weak {
+                    let ok = g.a.label();
+                    g.a.jmp_imm(BPF_JSGE, R7, 0, ok);
+                    g.a.mov_imm(R7, 0);
+                    g.a.bind(ok);
+                } else {
+                    g.a.jmp_imm(BPF_JSLT, R7, 0, g.cleanup);
+                }
+                g.st_blob(BPF_W, id, R7);
+                g.a.mov_reg(R0, R7);
+                g.a.rsh_imm(R0, 32);
+                g.a.jmp_imm(BPF_JEQ, R0, 0, done);
+                let slot = kfunc_slots[x].unwrap_or(0);
+                g.st_blob(BPF_W, slot, R0);
+                if e.kind == ExternKind::Kfunc {
+                    g.st_blob_imm(BPF_W, aux, (slot / 4) as i32);
+                } else {
+                    g.st_blob(BPF_W, aux, R0);
+                }
+            }
+            ExternKind::TypelessKsym => {
+                let n = g.b.cstr(&e.name);
+                g.addr(R1, n);
+                g.a.mov_imm(R2, e.name.len() as i32 + 1);
+                g.a.mov_imm(R3, 0);
+                g.addr(R4, id);
+                g.a.call(HELPER_KALLSYMS_LOOKUP_NAME);
+                if !e.weak {
+                    g.check();
+                }
+            }
+        }
+        g.a.bind(done);
+        ext.push(ExtSlots { id, aux });
+    }
+
+    // Programs.
+    let license = g.b.cstr(&plan.license);
+    for (j, p) in plan.progs.iter().enumerate() {
+        g.prog_load(p, j, btf_slot, license, &ext)?;
+    }
+    debug_assert_eq!(g.nslots, reserved);
+
+    // Success: close temporaries, hand maps and programs to the ctx.
+    for s in g.temp_slots.clone() {
+        g.close_slot(s);
+    }
+    for (i, &s) in map_slots.iter().enumerate() {
+        g.ld_blob(BPF_W, R0, s);
+        g.a.stx(BPF_W, R6, R0, ctx::map_desc(i) as i16);
+    }
+    for (j, &s) in prog_slots.iter().enumerate() {
+        g.ld_blob(BPF_W, R0, s);
+        g.a.stx(BPF_W, R6, R0, ctx::prog_desc(nmaps, j) as i16);
+    }
+    g.a.mov_imm(R0, 0);
+    g.a.exit();
+
+    // Failure: close everything opened so far, return the errno.
+    g.a.bind(cleanup);
+    for s in g.all_slots.clone() {
+        g.close_slot(s);
+    }
+    g.a.mov_reg(R0, R7);
+    g.a.exit();
+
+    let insns = g.a.finish()?;
+    Ok(Loader { endian, insns: encode_all(&insns, endian), data: g.b.data })
+}
