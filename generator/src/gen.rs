@@ -17,12 +17,11 @@
 //! stored at run time.
 
 use crate::asm::*;
-use crate::btf;
 use crate::ctx;
 use crate::endian::Endian;
 use crate::error::Error;
 use crate::insn::*;
-use crate::plan::{ExternKind, MapPlan, Plan, ProgPlan};
+use crate::plan::{ExternKind, ExternUse, MapPlan, Plan, ProgPlan};
 
 /// Most maps (top-level and inner) one loader creates.
 pub const MAX_MAPS: usize = 256;
@@ -337,17 +336,17 @@ impl Gen<'_> {
     fn prog_load(&mut self, p: &ProgPlan, j: usize, btf_slot: usize, license: usize, ext: &[ExtSlots]) -> Result<(), Error> {
         let e = self.b.e;
         let insns_off = self.b.add(&encode_all(&p.insns, e), 8);
-        for &(idx, x) in &p.extern_refs {
+        for &(idx, x, usage) in &p.extern_refs {
             let s = &ext[x];
             let at = insns_off + idx * INSN_SIZE;
-            match self.plan.externs[x].kind {
-                ExternKind::Kfunc => {
+            match usage {
+                ExternUse::Call => {
                     self.ld_blob(BPF_W, R0, s.id);
                     self.st_blob(BPF_W, at + 4, R0);
-                    self.ld_blob(BPF_W, R0, s.aux);
+                    self.ld_blob(BPF_W, R0, s.idx);
                     self.st_blob(BPF_H, at + 2, R0);
                 }
-                ExternKind::TypedKsym => {
+                ExternUse::LdBtf => {
                     self.ld_blob(BPF_W, R0, s.id);
                     self.st_blob(BPF_W, at + 4, R0);
                     if self.plan.externs[x].weak {
@@ -359,10 +358,10 @@ impl Gen<'_> {
                         self.st_blob_imm(BPF_B, at + 1, i32::from(plain.encode(e)[1]));
                         self.a.bind(found);
                     }
-                    self.ld_blob(BPF_W, R0, s.aux);
+                    self.ld_blob(BPF_W, R0, s.fd);
                     self.st_blob(BPF_W, at + INSN_SIZE + 4, R0);
                 }
-                ExternKind::TypelessKsym => {
+                ExternUse::LdAddr => {
                     self.ld_blob(BPF_DW, R0, s.id);
                     self.st_blob(BPF_W, at + 4, R0);
                     self.a.rsh_imm(R0, 32);
@@ -447,9 +446,10 @@ impl Gen<'_> {
 struct ExtSlots {
     /// BTF id (u32) or, for typeless ksyms, the address (u64).
     id: usize,
-    /// Kfunc: the fd_array index to put in `insn->off` (0 for vmlinux).
-    /// Typed ksym: the module BTF fd (0 for vmlinux).
-    aux: usize,
+    /// The module BTF fd, 0 for vmlinux (u32).
+    fd: usize,
+    /// The fd_array index of that fd for `insn->off`, 0 for vmlinux (u32).
+    idx: usize,
 }
 
 /// Emits the loader for `plan` in byte order `endian`.
@@ -485,7 +485,7 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     let kfunc_slots: Vec<Option<usize>> = plan
         .externs
         .iter()
-        .map(|x| matches!(x.kind, ExternKind::Kfunc | ExternKind::TypedKsym).then(|| g.new_slot(true)))
+        .map(|x| matches!(x.kind, ExternKind::Btf(_)).then(|| g.new_slot(true)))
         .collect();
     // The blob holds the slots first; attach-target slots are added while
     // emitting programs, so reserve them now.
@@ -518,11 +518,11 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     let mut ext = Vec::new();
     for (x, e) in plan.externs.iter().enumerate() {
         let id = g.b.zeroed(8, 8);
-        let aux = g.b.zeroed(4, 4);
+        let fd = g.b.zeroed(4, 4);
+        let idx = g.b.zeroed(4, 4);
         let done = g.a.label();
         match e.kind {
-            ExternKind::Kfunc | ExternKind::TypedKsym => {
-                let kind = if e.kind == ExternKind::Kfunc { btf::KIND_FUNC } else { btf::KIND_VAR };
+            ExternKind::Btf(kind) => {
                 g.find_btf(&e.name, kind);
                 g.a.mov_reg(R7, R0);
                 if e.weak {
@@ -539,13 +539,10 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
                 g.a.jmp_imm(BPF_JEQ, R0, 0, done);
                 let slot = kfunc_slots[x].unwrap_or(0);
                 g.st_blob(BPF_W, slot, R0);
-                if e.kind == ExternKind::Kfunc {
-                    g.st_blob_imm(BPF_W, aux, (slot / 4) as i32);
-                } else {
-                    g.st_blob(BPF_W, aux, R0);
-                }
+                g.st_blob(BPF_W, fd, R0);
+                g.st_blob_imm(BPF_W, idx, (slot / 4) as i32);
             }
-            ExternKind::TypelessKsym => {
+            ExternKind::Typeless => {
                 let n = g.b.cstr(&e.name);
                 g.addr(R1, n);
                 g.a.mov_imm(R2, e.name.len() as i32 + 1);
@@ -558,7 +555,7 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
             }
         }
         g.a.bind(done);
-        ext.push(ExtSlots { id, aux });
+        ext.push(ExtSlots { id, fd, idx });
     }
 
     // Programs.

@@ -81,12 +81,11 @@ pub struct MapPlan {
 /// How an extern symbol is resolved on the target kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExternKind {
-    /// A kernel function called with `BPF_PSEUDO_KFUNC_CALL`.
-    Kfunc,
-    /// A typed `__ksym` variable (`BPF_PSEUDO_BTF_ID`).
-    TypedKsym,
-    /// A typeless `__ksym` (its address, from kallsyms).
-    TypelessKsym,
+    /// Found in kernel BTF by name and kind (`KIND_FUNC` for kfuncs,
+    /// `KIND_VAR` for typed ksyms).
+    Btf(u32),
+    /// A typeless `__ksym`: its address, from kallsyms.
+    Typeless,
 }
 
 /// An extern resolved once per loader run.
@@ -98,6 +97,18 @@ pub struct Extern {
     pub kind: ExternKind,
     /// Missing is fine (`__weak`).
     pub weak: bool,
+}
+
+/// How an instruction uses an extern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternUse {
+    /// A kfunc call: `imm` = BTF id, `off` = fd_array index of a module BTF.
+    Call,
+    /// `ld_imm64` of a BTF object (`BPF_PSEUDO_BTF_ID`): `imm` = BTF id,
+    /// second `imm` = module BTF fd; becomes `ld_imm64 0` if weak and missing.
+    LdBtf,
+    /// `ld_imm64` of an address from kallsyms.
+    LdAddr,
 }
 
 /// A program to load.
@@ -123,8 +134,8 @@ pub struct ProgPlan {
     pub line_info: Vec<LineInfo>,
     /// CO-RE relocations, offsets in bytes.
     pub core_relos: Vec<CoreRelo>,
-    /// Instructions to patch with resolved externs: (insn index, extern index).
-    pub extern_refs: Vec<(usize, usize)>,
+    /// Instructions to patch with resolved externs: (insn index, extern index, use).
+    pub extern_refs: Vec<(usize, usize, ExternUse)>,
 }
 
 /// Everything a loader needs to create.
@@ -839,7 +850,7 @@ impl<'e, 'a> Planner<'e, 'a> {
     }
 
     /// Applies map, global data and extern relocations of one function.
-    fn reloc_data(&mut self, insns: &mut [Insn], fi: usize, start: usize, refs: &mut Vec<(usize, usize)>) -> Result<(), Error> {
+    fn reloc_data(&mut self, insns: &mut [Insn], fi: usize, start: usize, refs: &mut Vec<(usize, usize, ExternUse)>) -> Result<(), Error> {
         let f = self.funcs[fi].clone();
         let text = self.elf.section(".text").map(|s| s.index);
         let relocs = self.elf.sections[f.sec].relocs.clone();
@@ -862,25 +873,25 @@ impl<'e, 'a> Planner<'e, 'a> {
                 let (btf_kind, typeless) = self.find_extern(&sym.name).ok_or_else(|| {
                     self.reloc_err(f.sec, ri, "extern has no BTF in `.ksyms` (kconfig externs are not supported)")
                 })?;
-                let kind = if insn.is_pseudo_call() && btf_kind == btf::KIND_FUNC {
+                let (kind, usage) = if insn.is_pseudo_call() && btf_kind == btf::KIND_FUNC {
                     insns[idx].src = insn::BPF_PSEUDO_KFUNC_CALL;
                     insns[idx].imm = 0;
                     insns[idx].off = 0;
-                    ExternKind::Kfunc
-                } else if insn.is_ld_imm64() && btf_kind == btf::KIND_VAR && idx + 1 < insns.len() {
+                    (ExternKind::Btf(btf::KIND_FUNC), ExternUse::Call)
+                } else if insn.is_ld_imm64() && idx + 1 < insns.len() && (btf_kind == btf::KIND_VAR || btf_kind == btf::KIND_FUNC) {
                     insns[idx].src = if typeless { 0 } else { insn::BPF_PSEUDO_BTF_ID };
                     insns[idx].imm = 0;
                     insns[idx + 1].imm = 0;
                     if typeless {
-                        ExternKind::TypelessKsym
+                        (ExternKind::Typeless, ExternUse::LdAddr)
                     } else {
-                        ExternKind::TypedKsym
+                        (ExternKind::Btf(btf_kind), ExternUse::LdBtf)
                     }
                 } else {
                     return Err(self.reloc_err(f.sec, ri, "unsupported use of an extern (only kfunc calls and ksym loads)"));
                 };
                 let e = self.extern_index(&sym.name, kind, sym.weak);
-                refs.push((idx, e));
+                refs.push((idx, e, usage));
                 continue;
             }
             if insn.is_pseudo_call() || insn.is_pseudo_func() {

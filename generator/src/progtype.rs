@@ -85,11 +85,11 @@ const RULES: &[Rule] = &[
     r("tracepoint", false, PROG_TRACEPOINT, 0),
     r("kprobe", false, PROG_KPROBE, 0),
     r("kretprobe", false, PROG_KPROBE, 0),
-    r("socket", false, PROG_SOCKET_FILTER, 0),
+    r("socket", true, PROG_SOCKET_FILTER, 0),
     r("xdp", true, PROG_XDP, ATTACH_XDP),
-    r("tc", false, PROG_SCHED_CLS, 0),
-    r("classifier", false, PROG_SCHED_CLS, 0),
-    r("action", false, PROG_SCHED_ACT, 0),
+    r("tc", true, PROG_SCHED_CLS, 0),
+    r("classifier", true, PROG_SCHED_CLS, 0),
+    r("action", true, PROG_SCHED_ACT, 0),
     r("perf_event", true, PROG_PERF_EVENT, 0),
     r("cgroup_skb/ingress", true, PROG_CGROUP_SKB, ATTACH_CGROUP_INET_INGRESS),
     r("cgroup_skb/egress", true, PROG_CGROUP_SKB, ATTACH_CGROUP_INET_EGRESS),
@@ -138,6 +138,7 @@ mod tests {
         assert!(sec_def("xdpfoo").is_none());
         assert!(sec_def("iter/").is_none());
         assert!(sec_def("tcx").is_none());
+        assert!(sec_def("tc/ingress").is_none());
         assert!(sec_def("unknown").is_none());
     }
 }

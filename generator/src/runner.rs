@@ -183,7 +183,8 @@ pub fn run_loader(insns: &[u8], data: &[u8], nmaps: usize, nprogs: usize, opts: 
     let mut cbuf = CtxBuf::new(nmaps, nprogs);
     cbuf.put_u32(ctx::LOG_LEVEL, opts.log_level);
     cbuf.put_u32(ctx::LOG_SIZE, log.len() as u32);
-    cbuf.put_u64(ctx::LOG_BUF, log.as_mut_ptr() as usize as u64);
+    let log_ptr = if log.is_empty() { std::ptr::null_mut() } else { log.as_mut_ptr() };
+    cbuf.put_u64(ctx::LOG_BUF, log_ptr as usize as u64);
     for (i, &m) in opts.max_entries.iter().enumerate().take(nmaps) {
         cbuf.put_u32(ctx::map_max_entries(i), m);
     }
@@ -201,7 +202,7 @@ pub fn run_loader(insns: &[u8], data: &[u8], nmaps: usize, nprogs: usize, opts: 
         .ptr(16, license.as_ptr())
         .u32(24, opts.log_level)
         .u32(28, log.len() as u32)
-        .ptr(32, log.as_mut_ptr())
+        .ptr(32, log_ptr)
         .u32(44, F_SLEEPABLE)
         .name(48, "__loader.prog")
         .ptr(120, &map_fd);

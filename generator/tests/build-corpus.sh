@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds the generator's test corpus inside the build root: every
+# generator/tests/corpus/*.bpf.c and iterators/iterators.bpf.c, for both
+# byte orders, plus bpftool's light skeleton of each little-endian object
+# (the reference the differential tests compare against).
+#
+# Usage: generator/tests/build-corpus.sh [OUTDIR]   (default: build/corpus)
+
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
+
+out=${1:-$TOP/build/corpus}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rout=$(root_path "$out")
+
+srcs=""
+for src in "$TOP"/generator/tests/corpus/*.bpf.c "$TOP"/iterators/iterators.bpf.c; do
+	srcs="$srcs $(root_path "$src")"
+done
+
+note "building corpus into $out"
+# One trip into the root for everything: each entry costs a mount namespace.
+in_root sh -ec '
+	out=$1; shift
+	arch=$(uname -m)-linux-gnu
+	for src in "$@"; do
+		name=$(basename "$src" .bpf.c)
+		clang-19 -target bpfel -I/usr/include/$arch -g -O2 -Wall -Werror \
+			-c "$src" -o "$out/$name.bpf.o"
+		clang-19 -target bpfeb -I/usr/include/$arch -g -O2 -Wall -Werror \
+			-c "$src" -o "$out/$name.bpfeb.o"
+		bpftool gen skeleton -L "$out/$name.bpf.o" name "$name" > "$out/$name.lskel.h.tmp"
+		mv "$out/$name.lskel.h.tmp" "$out/$name.lskel.h"
+	done
+' sh "$rout" $srcs
+ls "$out"
