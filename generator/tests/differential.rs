@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Differential tests against libbpf: every corpus object is loaded once by
+//! bpftool's light skeleton loader and once by ours, both run by our
+//! runner on this machine's kernel, and what the kernel holds is compared.
+
+mod common;
+
+use std::os::fd::OwnedFd;
+
+use bpf_lskel::runner::{self, RunOpts};
+use bpf_lskel::{generate, Endian, Plan};
+
+struct Side {
+    maps: Vec<runner::MapInfo>,
+    contents: Vec<Option<Vec<u8>>>,
+    progs: Vec<runner::ProgInfo>,
+    fds: runner::Loaded,
+}
+
+fn inspect(loaded: runner::Loaded) -> Side {
+    let mut maps = Vec::new();
+    let mut contents = Vec::new();
+    for fd in &loaded.maps {
+        let i = runner::map_info(fd).unwrap();
+        // Global data and small arrays: compare the first value.
+        let c = (i.map_type == 2 && i.value_size > 0).then(|| runner::map_lookup(fd, &0u32.to_ne_bytes(), i.value_size as usize).unwrap());
+        contents.push(c);
+        maps.push(i);
+    }
+    let progs = loaded.progs.iter().map(|fd| runner::prog_info(fd).unwrap()).collect();
+    Side { maps, contents, progs, fds: loaded }
+}
+
+fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
+    let obj = common::corpus_file(&format!("{name}.bpf.o"));
+    let text = String::from_utf8(common::corpus_file(&format!("{name}.lskel.h"))).unwrap();
+    let theirs = common::parse_lskel(&text);
+    let plan = Plan::build(&obj, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let ours = generate(&plan, Endian::host()).unwrap();
+    assert_eq!(plan.maps.len(), theirs.maps.len(), "{name}: map count");
+    assert_eq!(plan.progs.len(), theirs.progs.len(), "{name}: program count");
+    for (m, t) in plan.maps.iter().zip(&theirs.maps) {
+        assert_eq!(&m.ident, t, "{name}: skeleton map names differ");
+    }
+    if !common::can_run() {
+        return None;
+    }
+    let opts = RunOpts::default();
+    let t = runner::run_loader(&theirs.insns, &theirs.data, theirs.maps.len(), theirs.progs.len(), &opts)
+        .unwrap_or_else(|e| panic!("{name}: bpftool's loader failed: {e}"));
+    let o = runner::run_loader(&ours.insns, &ours.data, plan.maps.len(), plan.progs.len(), &RunOpts { log_level: 1, ..opts })
+        .unwrap_or_else(|e| panic!("{name}: our loader failed: {e}"));
+    Some((inspect(o), inspect(t), plan))
+}
+
+fn compare(name: &str) {
+    let Some((ours, theirs, plan)) = load_both(name) else { return };
+    for (i, (o, t)) in ours.maps.iter().zip(&theirs.maps).enumerate() {
+        let what = format!("{name}: map #{i} `{}`", plan.maps[i].name);
+        assert_eq!(o.name, t.name, "{what}: name");
+        assert_eq!(o.map_type, t.map_type, "{what}: type");
+        assert_eq!((o.key_size, o.value_size), (t.key_size, t.value_size), "{what}: key/value size");
+        assert_eq!(o.max_entries, t.max_entries, "{what}: max_entries");
+        assert_eq!(o.map_flags, t.map_flags, "{what}: flags");
+        assert_eq!((o.btf_key_type_id, o.btf_value_type_id), (t.btf_key_type_id, t.btf_value_type_id), "{what}: BTF ids");
+        assert_eq!(ours.contents[i], theirs.contents[i], "{what}: contents");
+    }
+    for (j, (o, t)) in ours.progs.iter().zip(&theirs.progs).enumerate() {
+        let what = format!("{name}: program #{j} `{}`", plan.progs[j].name);
+        assert_eq!(o.name, t.name, "{what}: name");
+        assert_eq!(o.prog_type, t.prog_type, "{what}: type");
+        assert_eq!(o.tag, t.tag, "{what}: tag (instructions after relocation)");
+        assert_eq!(o.nr_map_ids, t.nr_map_ids, "{what}: maps used");
+        assert_eq!(o.attach_btf_id, t.attach_btf_id, "{what}: attach_btf_id");
+        assert_eq!((o.nr_func_info, o.nr_line_info), (t.nr_func_info, t.nr_line_info), "{what}: func/line info");
+        assert_eq!(o.xlated_len, t.xlated_len, "{what}: translated length");
+    }
+    let _: (&[OwnedFd], &[OwnedFd]) = (&ours.fds.maps, &theirs.fds.progs);
+}
+
+macro_rules! differential {
+    ($($t:ident),*) => {$(
+        #[test]
+        fn $t() {
+            compare(stringify!($t));
+        }
+    )*};
+}
+
+differential!(maps, globals, subprogs, core, externs, progtypes, iterators);
+
+/// Both iterators, loaded both ways, print the same text (the kernel state
+/// they walk is shared) in upstream's format.
+#[test]
+fn iterators_print_like_upstream() {
+    let Some((ours, theirs, plan)) = load_both("iterators") else { return };
+    let mut texts = Vec::new();
+    let mut links = Vec::new();
+    for side in [&ours, &theirs] {
+        let mut t = Vec::new();
+        for (p, fd) in plan.progs.iter().zip(&side.fds.progs) {
+            let link = runner::attach_iter(fd).unwrap_or_else(|e| panic!("attach {}: {e}", p.name));
+            links.push(link);
+        }
+        for link in &links[links.len() - 2..] {
+            t.push(runner::read_iter(link).unwrap());
+        }
+        texts.push(t);
+    }
+    assert_eq!(texts[0], texts[1], "ours and libbpf's iterators print differently");
+    let maps = &texts[0][0];
+    let progs = &texts[0][1];
+    assert!(maps.starts_with("  id name             max_entries  cur_entries\n"), "{maps}");
+    assert!(progs.starts_with("  id name             attached\n"), "{progs}");
+    assert!(maps.lines().any(|l| l.contains(" iterator.rodata ") && l.ends_with("           1            0")), "{maps}");
+    let map_row = ours.maps[0].id;
+    let row = format!("{map_row:4} {:<16}  {:10}   {:10}", "iterator.rodata", 1, 0);
+    assert!(maps.lines().any(|l| l == row), "missing row {row:?} in\n{maps}");
+    for (p, info) in plan.progs.iter().zip(&ours.progs) {
+        let target = p.attach_target.as_ref().unwrap().0.clone();
+        let row = format!("{:4} {:<16} {target} ", info.id, p.name);
+        assert!(progs.lines().any(|l| l == row), "missing row {row:?} in\n{progs}");
+    }
+    println!("{maps}{progs}");
+}
