@@ -329,6 +329,65 @@ impl Btf {
     }
 }
 
+impl Btf {
+    /// Converts global data laid out as DATASEC `sec` between byte orders,
+    /// swapping every scalar its variables hold. Bytes no variable covers
+    /// (string literals, padding) are left alone.
+    pub fn swap_datasec(&self, sec: u32, data: &mut [u8]) -> Result<(), String> {
+        let t = self.get(sec).ok_or("no such DATASEC")?;
+        for c in t.data.chunks_exact(3) {
+            let var = self.get(c[0]).ok_or("DATASEC entry without type")?;
+            let off = c[1] as usize;
+            if var.kind() == KIND_VAR {
+                self.swap_type(var.size_or_type, data, off, 0)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn swap_type(&self, id: u32, data: &mut [u8], off: usize, depth: u32) -> Result<(), String> {
+        if depth > 32 {
+            return Err("type nesting too deep".into());
+        }
+        let id = self.skip_mods(id);
+        let Some(t) = self.get(id) else { return Ok(()) };
+        let swap = |data: &mut [u8], n: usize| -> Result<(), String> {
+            let s = data.get_mut(off..off + n).ok_or_else(|| format!("value at {off:#x}+{n} is outside the section"))?;
+            s.reverse();
+            Ok(())
+        };
+        match t.kind() {
+            KIND_INT | KIND_ENUM | KIND_ENUM64 | KIND_FLOAT => {
+                let n = t.size_or_type as usize;
+                if n > 1 {
+                    swap(data, n)?;
+                }
+            }
+            KIND_PTR => swap(data, 8)?,
+            KIND_ARRAY => {
+                let elem = t.data[0];
+                let size = self.resolve_size(elem).ok_or("unsized array element")? as usize;
+                for i in 0..t.data[2] as usize {
+                    self.swap_type(elem, data, off + i * size, depth + 1)?;
+                }
+            }
+            KIND_STRUCT | KIND_UNION => {
+                let bitfields = t.info >> 31 == 1;
+                let members = if t.kind() == KIND_UNION { t.vlen().min(1) } else { t.vlen() };
+                for m in t.data.chunks_exact(3).take(members as usize) {
+                    let (bit_off, bits) = if bitfields { (m[2] & 0xff_ffff, m[2] >> 24) } else { (m[2], 0) };
+                    if bits != 0 || bit_off % 8 != 0 {
+                        return Err(format!("bitfield in `{}` cannot be converted between byte orders", self.name(id)));
+                    }
+                    self.swap_type(m[1], data, off + (bit_off / 8) as usize, depth + 1)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 /// A deduplicating string section under construction.
 #[derive(Debug)]
 struct StringTable {

@@ -266,7 +266,15 @@ impl Gen<'_> {
         self.a.call(HELPER_BTF_FIND_BY_NAME_KIND);
     }
 
-    fn map_create(&mut self, m: &MapPlan, slot: usize, btf_slot: usize, ctx_idx: Option<usize>, inner_slot: Option<usize>) {
+    fn map_create(
+        &mut self,
+        m: &MapPlan,
+        init: Option<Vec<u8>>,
+        slot: usize,
+        btf_slot: usize,
+        ctx_idx: Option<usize>,
+        inner_slot: Option<usize>,
+    ) {
         let size = if m.map_extra != 0 { attr::MAP_EXTRA + 8 } else { attr::BTF_VALUE_TYPE_ID + 4 };
         let at = self.b.zeroed(size, 8);
         self.b.u32(at + attr::MAP_TYPE, m.map_type);
@@ -298,8 +306,8 @@ impl Gen<'_> {
         }
         self.sys_bpf(BPF_MAP_CREATE, at, size);
         self.st_blob(BPF_W, slot, R7);
-        let Some(init) = &m.initial else { return };
-        let value = self.b.add(init, 8);
+        let Some(init) = init else { return };
+        let value = self.b.add(&init, 8);
         if let Some(i) = ctx_idx {
             // A non-zero initial_value in the ctx replaces the object's data.
             let keep = self.a.label();
@@ -509,9 +517,10 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     // Maps, each populated and frozen right after creation, as libbpf does.
     for (i, m) in plan.maps.iter().enumerate() {
         if let (Some(inner), Some(s)) = (&m.inner, inner_slots[i]) {
-            g.map_create(inner, s, btf_slot, None, None);
+            g.map_create(inner, None, s, btf_slot, None, None);
         }
-        g.map_create(m, map_slots[i], btf_slot, Some(i), inner_slots[i]);
+        let init = plan.initial_value(i, endian)?;
+        g.map_create(m, init, map_slots[i], btf_slot, Some(i), inner_slots[i]);
     }
 
     // Externs, once each.

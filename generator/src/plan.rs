@@ -155,6 +155,8 @@ pub struct Plan {
     pub license: String,
     /// `kern_version` from a `version` section, or 0.
     pub kern_version: u32,
+    /// Byte order of the object (and of the initial values of global data).
+    pub endian: crate::Endian,
 }
 
 /// A function in an executable section.
@@ -202,6 +204,19 @@ fn is_data_sec(name: &str, prefix: &str) -> bool {
 }
 
 impl Plan {
+    /// The initial contents of map `i` in byte order `endian`.
+    pub fn initial_value(&self, i: usize, endian: crate::Endian) -> Result<Option<Vec<u8>>, Error> {
+        let m = &self.maps[i];
+        let Some(v) = &m.initial else { return Ok(None) };
+        let mut v = v.clone();
+        if endian != self.endian && m.btf_value_type_id != 0 {
+            self.btf
+                .swap_datasec(m.btf_value_type_id, &mut v)
+                .map_err(|msg| Error::Map { map: m.name.clone(), msg })?;
+        }
+        Ok(Some(v))
+    }
+
     /// Plans the loading of a BPF object; `obj_name` as libbpf would name it.
     pub fn build(data: &[u8], obj_name: &str) -> Result<Plan, Error> {
         let elf = ElfObject::parse(data)?;
@@ -298,6 +313,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             externs: self.externs,
             license,
             kern_version,
+            endian: self.elf.endian,
         })
     }
 
