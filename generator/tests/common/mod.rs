@@ -103,3 +103,116 @@ pub fn parse_lskel(text: &str) -> Lskel {
     }
     Lskel { insns: literal(text, "opts_insn"), data: literal(text, "opts_data"), maps, progs }
 }
+
+/// Pieces of a synthetic object built with `object::write`.
+pub mod synth {
+    use bpf_lskel::btf::{self, Btf, Type};
+    use bpf_lskel::insn::{self, Insn};
+    use bpf_lskel::Endian;
+    use object::write::{Object, Relocation, SectionId, Symbol, SymbolId, SymbolSection};
+    use object::{Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind, SymbolScope};
+
+    /// An ELF object under construction.
+    pub struct Elf {
+        pub obj: Object<'static>,
+    }
+
+    impl Elf {
+        /// A little-endian object for `arch`.
+        pub fn new(arch: Architecture) -> Self {
+            Elf { obj: Object::new(BinaryFormat::Elf, arch, Endianness::Little) }
+        }
+
+        /// A BPF object.
+        pub fn bpf() -> Self {
+            Self::new(Architecture::Bpf)
+        }
+
+        /// Adds a section.
+        pub fn section(&mut self, name: &str, kind: SectionKind, data: &[u8]) -> SectionId {
+            let id = self.obj.add_section(Vec::new(), name.as_bytes().to_vec(), kind);
+            self.obj.append_section_data(id, data, 8);
+            id
+        }
+
+        /// Adds a global function symbol covering a whole section.
+        pub fn func(&mut self, name: &str, sec: SectionId, size: u64) -> SymbolId {
+            self.obj.add_symbol(Symbol {
+                name: name.as_bytes().to_vec(),
+                value: 0,
+                size,
+                kind: SymbolKind::Text,
+                scope: SymbolScope::Linkage,
+                weak: false,
+                section: SymbolSection::Section(sec),
+                flags: SymbolFlags::None,
+            })
+        }
+
+        /// Adds a relocation.
+        pub fn reloc(&mut self, sec: SectionId, offset: u64, sym: SymbolId, r_type: u32) {
+            self.obj
+                .add_relocation(sec, Relocation { offset, symbol: sym, addend: 0, flags: RelocationFlags::Elf { r_type } })
+                .unwrap();
+        }
+
+        /// A program section `name` with `insns` and a function symbol.
+        pub fn prog(&mut self, sec: &str, name: &str, insns: &[Insn]) -> SectionId {
+            let bytes = insn::encode_all(insns, Endian::Little);
+            let id = self.section(sec, SectionKind::Text, &bytes);
+            self.func(name, id, bytes.len() as u64);
+            id
+        }
+
+        /// Serialises.
+        pub fn build(self) -> Vec<u8> {
+            self.obj.write().unwrap()
+        }
+    }
+
+    /// `r0 = 0; exit`.
+    pub fn ret0() -> Vec<Insn> {
+        vec![Insn::new(0xb7, 0, 0, 0, 0), Insn::new(0x95, 0, 0, 0, 0)]
+    }
+
+    /// A minimal BTF with an `int`.
+    pub fn btf() -> Btf {
+        let mut b = Btf { types: vec![Type { name_off: 0, info: 0, size_or_type: 0, data: vec![] }], strings: vec![0] };
+        let int = b.add_string("int");
+        b.add_type(Type { name_off: int, info: btf::KIND_INT << 24, size_or_type: 4, data: vec![32] });
+        b
+    }
+
+    /// Adds a global data symbol.
+    pub fn object_sym(e: &mut Elf, name: &str, sec: SectionId, value: u64, size: u64) -> SymbolId {
+        e.obj.add_symbol(Symbol {
+            name: name.as_bytes().to_vec(),
+            value,
+            size,
+            kind: SymbolKind::Data,
+            scope: SymbolScope::Linkage,
+            weak: false,
+            section: SymbolSection::Section(sec),
+            flags: SymbolFlags::None,
+        })
+    }
+
+    /// Adds a BTF-defined map `name` of `map_type` to `b`, returns the VAR id.
+    pub fn btf_map(b: &mut Btf, name: &str, map_type: u32) -> u32 {
+        let idx = b.add_string("__ARRAY_SIZE_TYPE__");
+        let idx_t = b.add_type(Type { name_off: idx, info: btf::KIND_INT << 24, size_or_type: 4, data: vec![32] });
+        let arr = b.add_type(Type { name_off: 0, info: btf::KIND_ARRAY << 24, size_or_type: 0, data: vec![1, idx_t, map_type] });
+        let ptr = b.add_type(Type { name_off: 0, info: btf::KIND_PTR << 24, size_or_type: arr, data: vec![] });
+        let ty = b.add_string("type");
+        let def = b.add_type(Type { name_off: 0, info: (btf::KIND_STRUCT << 24) | 1, size_or_type: 8, data: vec![ty, ptr, 0] });
+        let n = b.add_string(name);
+        b.add_type(Type { name_off: n, info: btf::KIND_VAR << 24, size_or_type: def, data: vec![btf::VAR_GLOBAL_ALLOCATED] })
+    }
+
+    /// Adds a `.maps` DATASEC holding `vars` (8 bytes each).
+    pub fn maps_datasec(b: &mut Btf, vars: &[u32]) {
+        let n = b.add_string(".maps");
+        let data = vars.iter().enumerate().flat_map(|(i, &v)| [v, (i * 8) as u32, 8]).collect();
+        b.add_type(Type { name_off: n, info: (btf::KIND_DATASEC << 24) | vars.len() as u32, size_or_type: (vars.len() * 8) as u32, data });
+    }
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Generation tests: determinism, byte orders, limits, formatting, bad input.
+
+mod common;
+
+use bpf_lskel::backend::{self, Lang, Options};
+use bpf_lskel::insn::Insn;
+use bpf_lskel::{generate, Endian, Error, Plan};
+use common::synth;
+use object::SectionKind;
+
+const CORPUS: &[&str] = &["maps", "globals", "subprogs", "core", "externs", "progtypes", "tracing", "iterators"];
+
+fn plan(name: &str, suffix: &str) -> Plan {
+    let obj = common::corpus_file(&format!("{name}.{suffix}"));
+    Plan::build(&obj, name).unwrap_or_else(|e| panic!("{name}.{suffix}: {e}"))
+}
+
+#[test]
+fn deterministic_and_free_of_build_paths() {
+    for name in CORPUS {
+        let obj = common::corpus_file(&format!("{name}.bpf.o"));
+        // The object itself names the build directory; the loader must not.
+        assert!(obj.windows(10).any(|w| w == b"/work/top/"), "{name}: corpus object lost its path?");
+        for e in [Endian::Little, Endian::Big] {
+            let a = generate(&Plan::build(&obj, name).unwrap(), e).unwrap();
+            let b = generate(&Plan::build(&obj, name).unwrap(), e).unwrap();
+            assert_eq!(a, b, "{name}: two runs differ");
+            assert!(!a.data.windows(5).any(|w| w == b"/work"), "{name}: blob holds a build path");
+        }
+    }
+}
+
+#[test]
+fn both_byte_orders_agree() {
+    for name in CORPUS {
+        let el = plan(name, "bpf.o");
+        let eb = plan(name, "bpfeb.o");
+        let strip = |p: &Plan| p.maps.iter().map(|m| bpf_lskel::plan::MapPlan { initial: None, ..m.clone() }).collect::<Vec<_>>();
+        assert_eq!(strip(&el), strip(&eb), "{name}: maps differ between bpfel and bpfeb objects");
+        for i in 0..el.maps.len() {
+            for e in [Endian::Little, Endian::Big] {
+                assert_eq!(el.initial_value(i, e).unwrap(), eb.initial_value(i, e).unwrap(), "{name}: map #{i} contents ({e})");
+            }
+        }
+        // Code may legitimately differ (clang folds constants such as
+        // string bytes per byte order), its shape may not.
+        let shape = |p: &Plan| {
+            p.progs
+                .iter()
+                .map(|q| {
+                    let code: Vec<_> = q.insns.iter().map(|i| (i.code, i.dst, i.src)).collect();
+                    (q.name.clone(), q.prog_type, q.attach_target.clone(), code, q.func_info.clone(), q.line_info.len(), q.core_relos.clone())
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shape(&el), shape(&eb), "{name}: programs differ between bpfel and bpfeb objects");
+        let same_code = el.progs == eb.progs;
+        assert!(same_code || *name == "globals", "{name}: code differs between byte orders");
+        for e in [Endian::Little, Endian::Big] {
+            let a = generate(&el, e).unwrap();
+            let b = generate(&eb, e).unwrap();
+            if same_code {
+                assert_eq!(a, b, "{name}: {e}-endian loader depends on the object's byte order");
+            }
+        }
+        let l = generate(&el, Endian::Little).unwrap();
+        let b = generate(&el, Endian::Big).unwrap();
+        assert_eq!(l.insns.len(), b.insns.len());
+        assert_ne!(l.insns, b.insns);
+    }
+}
+
+#[test]
+fn iterators_loader_is_small() {
+    let l = generate(&plan("iterators", "bpf.o"), Endian::Little).unwrap();
+    let total = l.insns.len() + l.data.len();
+    // Upstream: 2456 B of instructions plus a 6208 B blob.
+    let goal = (2456 + 6208) * 8 / 10;
+    println!("iterators loader: {} B insns + {} B blob = {total} B (goal <= {goal} B)", l.insns.len(), l.data.len());
+    assert!(total <= goal, "loader grew to {total} B, over {goal} B");
+}
+
+#[test]
+fn limits_fail_at_generation_time() {
+    let mut p = plan("maps", "bpf.o");
+    let m = p.maps[0].clone();
+    p.maps = vec![m; bpf_lskel::gen::MAX_MAPS + 1];
+    let err = generate(&p, Endian::Little).unwrap_err();
+    assert!(matches!(err, Error::Limit { .. }), "{err}");
+    assert!(err.to_string().contains("MAX_MAPS"), "{err}");
+
+    let mut p = plan("progtypes", "bpf.o");
+    let prog = p.progs[0].clone();
+    p.progs = vec![prog; bpf_lskel::gen::MAX_PROGS + 1];
+    assert!(generate(&p, Endian::Little).unwrap_err().to_string().contains("MAX_PROGS"));
+
+    // Just under the limits still works.
+    p.progs.truncate(200);
+    generate(&p, Endian::Little).unwrap();
+}
+
+fn rustfmt_check(text: &str) -> Option<bool> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2021", "--check"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
+    Some(child.wait().ok()?.success())
+}
+
+#[test]
+fn rust_back_ends_are_rustfmt_clean() {
+    for name in CORPUS {
+        let p = plan(name, "bpf.o");
+        let loaders = vec![generate(&p, Endian::Little).unwrap(), generate(&p, Endian::Big).unwrap()];
+        let o = Options { name: name.to_string(), source: format!("{name}.bpf.o"), command: "bpf-lskel ...".into() };
+        for lang in [Lang::RustKernel, Lang::RustUser] {
+            let text = backend::render(lang, &p, &loaders, &o).unwrap();
+            assert!(text.starts_with("// SPDX-License-Identifier: GPL-2.0\n// GENERATED"));
+            assert!(!text.contains("unsafe"), "{name}: generated code must not use unsafe");
+            match rustfmt_check(&text) {
+                Some(ok) => assert!(ok, "{name} {lang:?}: output is not rustfmt-formatted"),
+                None => eprintln!("SKIPPED rustfmt check: rustfmt not found"),
+            }
+        }
+        let c = backend::render(Lang::C, &p, &loaders, &o).unwrap();
+        assert!(c.contains("#include <bpf/skel_internal.h>"));
+        assert!(c.contains(&format!("{name}__open_and_load")));
+    }
+}
+
+fn expect_err(bytes: &[u8], want: &str) -> Error {
+    match Plan::build(bytes, "t") {
+        Ok(_) => panic!("accepted bad input, wanted error containing {want:?}"),
+        Err(e) => {
+            assert!(e.to_string().contains(want), "error `{e}` does not mention {want:?}");
+            e
+        }
+    }
+}
+
+#[test]
+fn truncated_objects_fail_cleanly() {
+    let obj = common::corpus_file("iterators.bpf.o");
+    for len in 0..obj.len() {
+        // Must return an error (or, rarely, a plan), never panic.
+        let _ = Plan::build(&obj[..len], "t");
+    }
+    expect_err(&obj[..3], "ELF");
+    expect_err(&obj[..100], "ELF");
+}
+
+#[test]
+fn corrupted_objects_never_panic() {
+    let obj = common::corpus_file("iterators.bpf.o");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..3000 {
+        let mut o = obj.clone();
+        for _ in 0..4 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed % o.len() as u64) as usize;
+            o[at] = (seed >> 32) as u8;
+        }
+        if let Ok(p) = Plan::build(&o, "t") {
+            let _ = generate(&p, Endian::Little);
+        }
+    }
+}
+
+#[test]
+fn wrong_machine() {
+    let mut e = synth::Elf::new(object::Architecture::X86_64);
+    e.section(".text", SectionKind::Text, &[0x90]);
+    expect_err(&e.build(), "e_machine");
+}
+
+#[test]
+fn missing_and_corrupt_btf() {
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    expect_err(&e.build(), "`.BTF`: missing");
+
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    let mut btf = synth::btf().encode(Endian::Little);
+    btf[24 + 7] = 0x1f; // Unknown kind in the first type.
+    e.section(".BTF", SectionKind::Other, &btf);
+    let err = expect_err(&e.build(), "unknown kind");
+    assert!(err.to_string().contains(".BTF"), "{err}");
+
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    e.section(".BTF", SectionKind::Other, &[0x9f, 0xeb, 1, 0, 24, 0, 0, 0]);
+    expect_err(&e.build(), "shorter than the 24-byte header");
+}
+
+#[test]
+fn unknown_relocation_type() {
+    let mut e = synth::Elf::bpf();
+    let insns = vec![Insn::new(0x18, 1, 0, 0, 0), Insn::new(0, 0, 0, 0, 0), Insn::new(0xb7, 0, 0, 0, 0), Insn::new(0x95, 0, 0, 0, 0)];
+    let sec = e.prog("xdp", "prog", &insns);
+    let data = e.section(".data", SectionKind::Data, &[0; 8]);
+    let sym = e.obj.section_symbol(data);
+    e.reloc(sec, 0, sym, 3);
+    e.section(".BTF", SectionKind::Other, &synth::btf().encode(Endian::Little));
+    let err = expect_err(&e.build(), "unsupported relocation type 3");
+    let msg = err.to_string();
+    assert!(msg.contains("section `xdp`") && msg.contains("0x0"), "{msg}");
+}
+
+#[test]
+fn unsupported_map_and_program_types() {
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    let mut b = synth::btf();
+    let v = synth::btf_map(&mut b, "weird", 99);
+    synth::maps_datasec(&mut b, &[v]);
+    let maps = e.section(".maps", SectionKind::Data, &[0; 8]);
+    synth::object_sym(&mut e, "weird", maps, 0, 8);
+    e.section(".BTF", SectionKind::Other, &b.encode(Endian::Little));
+    let err = expect_err(&e.build(), "unsupported map type 99");
+    assert!(err.to_string().contains("map `weird`"), "{err}");
+
+    let mut e = synth::Elf::bpf();
+    e.prog("frobnicate/x", "p", &synth::ret0());
+    e.section(".BTF", SectionKind::Other, &synth::btf().encode(Endian::Little));
+    let err = expect_err(&e.build(), "unknown section name `frobnicate/x`");
+    assert!(err.to_string().contains("program `p`"), "{err}");
+}
+
+#[test]
+fn minimal_synthetic_object_plans() {
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    let mut b = synth::btf();
+    let v = synth::btf_map(&mut b, "arr", 2);
+    synth::maps_datasec(&mut b, &[v]);
+    let maps = e.section(".maps", SectionKind::Data, &[0; 8]);
+    synth::object_sym(&mut e, "arr", maps, 0, 8);
+    e.section(".BTF", SectionKind::Other, &b.encode(Endian::Little));
+    let p = Plan::build(&e.build(), "t").unwrap();
+    assert_eq!(p.progs.len(), 1);
+    assert_eq!(p.maps[0].name, "arr");
+    assert_eq!(p.maps[0].map_type, 2);
+    generate(&p, Endian::Big).unwrap();
+}
