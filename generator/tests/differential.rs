@@ -6,9 +6,16 @@
 mod common;
 
 use std::os::fd::OwnedFd;
+use std::sync::{Mutex, MutexGuard};
 
 use bpf_lskel::runner::{self, RunOpts};
 use bpf_lskel::{generate, Endian, Plan};
+
+/// Serialises the tests of this binary, so fd counts mean something.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 struct Side {
     maps: Vec<runner::MapInfo>,
@@ -54,6 +61,7 @@ fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
 }
 
 fn compare(name: &str) {
+    let _g = serial();
     let Some((ours, theirs, plan)) = load_both(name) else { return };
     for (i, (o, t)) in ours.maps.iter().zip(&theirs.maps).enumerate() {
         let what = format!("{name}: map #{i} `{}`", plan.maps[i].name);
@@ -93,6 +101,7 @@ differential!(maps, globals, subprogs, core, externs, progtypes, iterators);
 /// they walk is shared) in upstream's format.
 #[test]
 fn iterators_print_like_upstream() {
+    let _g = serial();
     let Some((ours, theirs, plan)) = load_both("iterators") else { return };
     let mut texts = Vec::new();
     let mut links = Vec::new();
@@ -122,4 +131,58 @@ fn iterators_print_like_upstream() {
         assert!(progs.lines().any(|l| l == row), "missing row {row:?} in\n{progs}");
     }
     println!("{maps}{progs}");
+}
+
+/// The ctx's `max_entries` and `initial_value` override the object's, as
+/// with upstream's skeletons.
+#[test]
+fn ctx_overrides() {
+    let _g = serial();
+    if !common::can_run() {
+        return;
+    }
+    let obj = common::corpus_file("globals.bpf.o");
+    let plan = Plan::build(&obj, "globals").unwrap();
+    let l = generate(&plan, Endian::host()).unwrap();
+    let data = plan.maps.iter().position(|m| m.ident == "data").unwrap();
+    let mut initial = vec![None; plan.maps.len()];
+    let replacement = vec![0x11u8, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
+    initial[data] = Some(replacement.clone());
+    let opts = RunOpts { initial_values: initial, ..Default::default() };
+    let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
+    let v = runner::map_lookup(&loaded.maps[data], &0u32.to_ne_bytes(), 8).unwrap();
+    assert_eq!(v, replacement);
+
+    let obj = common::corpus_file("maps.bpf.o");
+    let plan = Plan::build(&obj, "maps").unwrap();
+    let l = generate(&plan, Endian::host()).unwrap();
+    let mut max = vec![0; plan.maps.len()];
+    max[0] = 1000;
+    let opts = RunOpts { max_entries: max, ..Default::default() };
+    let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
+    assert_eq!(runner::map_info(&loaded.maps[0]).unwrap().max_entries, 1000);
+    assert_eq!(runner::map_info(&loaded.maps[1]).unwrap().max_entries, 4);
+}
+
+/// A failing load closes everything it opened and returns the errno.
+#[test]
+fn failure_cleans_up() {
+    let _g = serial();
+    if !common::can_run() {
+        return;
+    }
+    let obj = common::corpus_file("iterators.bpf.o");
+    let mut plan = Plan::build(&obj, "iterators").unwrap();
+    // A target that does not exist makes the second program's load fail
+    // after the BTF, the map and the first program were created.
+    plan.progs[1].attach_target = Some(("bpf_iter_no_such_target".into(), bpf_lskel::btf::KIND_FUNC));
+    let l = generate(&plan, Endian::host()).unwrap();
+    let before = open_fds();
+    let err = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &RunOpts::default()).unwrap_err();
+    assert_eq!(err.err.raw_os_error(), Some(libc::ENOENT), "{err}");
+    assert_eq!(open_fds(), before, "fds leaked by a failed load");
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }
