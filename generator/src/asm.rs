@@ -140,13 +140,15 @@ impl Asm {
             if at == usize::MAX {
                 return Err(Error::Asm(format!("label {} bound twice", l.0)));
             }
-            let target = self.labels[l.0].ok_or_else(|| Error::Asm(format!("label {} never bound", l.0)))?;
+            let target =
+                self.labels[l.0].ok_or_else(|| Error::Asm(format!("label {} never bound", l.0)))?;
             let off = target as i64 - at as i64 - 1;
             if off == -1 {
                 return Err(Error::Asm(format!("jump at {at} would loop on itself")));
             }
-            let off = i16::try_from(off)
-                .map_err(|_| Error::Asm(format!("jump at {at} to {target} does not fit in 16 bits")))?;
+            let off = i16::try_from(off).map_err(|_| {
+                Error::Asm(format!("jump at {at} to {target} does not fit in 16 bits"))
+            })?;
             self.insns[at].off = off;
         }
         Ok(self.insns)

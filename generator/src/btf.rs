@@ -113,14 +113,20 @@ pub struct Btf {
 }
 
 fn bad(what: impl Into<String>) -> Error {
-    Error::Btf { section: ".BTF".into(), msg: what.into() }
+    Error::Btf {
+        section: ".BTF".into(),
+        msg: what.into(),
+    }
 }
 
 impl Btf {
     /// Parses a `.BTF` section; the byte order comes from the magic.
     pub fn parse(data: &[u8]) -> Result<Btf, Error> {
         if data.len() < 24 {
-            return Err(bad(format!("{} bytes is shorter than the 24-byte header", data.len())));
+            return Err(bad(format!(
+                "{} bytes is shorter than the 24-byte header",
+                data.len()
+            )));
         }
         let endian = match [data[0], data[1]] {
             [0x9f, 0xeb] => Endian::Little,
@@ -135,14 +141,21 @@ impl Btf {
         }
         r.u8();
         let words: Vec<u32> = (0..5).map(|_| r.u32().unwrap_or(0)).collect();
-        let (hdr_len, type_off, type_len, str_off, str_len) =
-            (words[0] as usize, words[1] as usize, words[2] as usize, words[3] as usize, words[4] as usize);
+        let (hdr_len, type_off, type_len, str_off, str_len) = (
+            words[0] as usize,
+            words[1] as usize,
+            words[2] as usize,
+            words[3] as usize,
+            words[4] as usize,
+        );
         let range = |off: usize, len: usize, what: &str| {
             let start = hdr_len.checked_add(off);
             let end = start.and_then(|s| s.checked_add(len));
             match (start, end) {
                 (Some(s), Some(e)) if e <= data.len() => Ok(&data[s..e]),
-                _ => Err(bad(format!("{what} section at {off:#x}+{len:#x} is past the end"))),
+                _ => Err(bad(format!(
+                    "{what} section at {off:#x}+{len:#x} is past the end"
+                ))),
             }
         };
         let types_data = range(type_off, type_len, "type")?;
@@ -150,7 +163,12 @@ impl Btf {
         if strings.first().is_some_and(|&b| b != 0) || strings.last().is_some_and(|&b| b != 0) {
             return Err(bad("string section must start and end with NUL"));
         }
-        let mut types = vec![Type { name_off: 0, info: 0, size_or_type: 0, data: Vec::new() }];
+        let mut types = vec![Type {
+            name_off: 0,
+            info: 0,
+            size_or_type: 0,
+            data: Vec::new(),
+        }];
         let mut r = Reader::new(types_data, endian);
         while r.remaining() > 0 {
             let at = r.pos();
@@ -159,14 +177,23 @@ impl Btf {
             let info = r.u32().ok_or_else(short)?;
             let size_or_type = r.u32().ok_or_else(short)?;
             let kind = (info >> 24) & 0x1f;
-            let (per, fixed) = Type::layout(kind)
-                .ok_or_else(|| bad(format!("type #{} at {at:#x} has unknown kind {kind}", types.len())))?;
+            let (per, fixed) = Type::layout(kind).ok_or_else(|| {
+                bad(format!(
+                    "type #{} at {at:#x} has unknown kind {kind}",
+                    types.len()
+                ))
+            })?;
             let n = fixed + per * (info & 0xffff) as usize;
             let mut d = Vec::with_capacity(n);
             for _ in 0..n {
                 d.push(r.u32().ok_or_else(short)?);
             }
-            types.push(Type { name_off, info, size_or_type, data: d });
+            types.push(Type {
+                name_off,
+                info,
+                size_or_type,
+                data: d,
+            });
         }
         let btf = Btf { types, strings };
         for (id, t) in btf.types.iter().enumerate().skip(1) {
@@ -182,7 +209,9 @@ impl Btf {
         if (off as usize) < self.strings.len() {
             Ok(())
         } else {
-            Err(bad(format!("type #{id} names string offset {off:#x} past the string section")))
+            Err(bad(format!(
+                "type #{id} names string offset {off:#x} past the string section"
+            )))
         }
     }
 
@@ -352,7 +381,9 @@ impl Btf {
         let id = self.skip_mods(id);
         let Some(t) = self.get(id) else { return Ok(()) };
         let swap = |data: &mut [u8], n: usize| -> Result<(), String> {
-            let s = data.get_mut(off..off + n).ok_or_else(|| format!("value at {off:#x}+{n} is outside the section"))?;
+            let s = data
+                .get_mut(off..off + n)
+                .ok_or_else(|| format!("value at {off:#x}+{n} is outside the section"))?;
             s.reverse();
             Ok(())
         };
@@ -373,11 +404,22 @@ impl Btf {
             }
             KIND_STRUCT | KIND_UNION => {
                 let bitfields = t.info >> 31 == 1;
-                let members = if t.kind() == KIND_UNION { t.vlen().min(1) } else { t.vlen() };
+                let members = if t.kind() == KIND_UNION {
+                    t.vlen().min(1)
+                } else {
+                    t.vlen()
+                };
                 for m in t.data.chunks_exact(3).take(members as usize) {
-                    let (bit_off, bits) = if bitfields { (m[2] & 0xff_ffff, m[2] >> 24) } else { (m[2], 0) };
+                    let (bit_off, bits) = if bitfields {
+                        (m[2] & 0xff_ffff, m[2] >> 24)
+                    } else {
+                        (m[2], 0)
+                    };
                     if bits != 0 || bit_off % 8 != 0 {
-                        return Err(format!("bitfield in `{}` cannot be converted between byte orders", self.name(id)));
+                        return Err(format!(
+                            "bitfield in `{}` cannot be converted between byte orders",
+                            self.name(id)
+                        ));
                     }
                     self.swap_type(m[1], data, off + (bit_off / 8) as usize, depth + 1)?;
                 }
@@ -399,7 +441,10 @@ impl Default for StringTable {
     fn default() -> Self {
         let mut index = HashMap::new();
         index.insert(Vec::new(), 0);
-        StringTable { data: vec![0], index }
+        StringTable {
+            data: vec![0],
+            index,
+        }
     }
 }
 
@@ -464,9 +509,15 @@ pub struct ExtSection {
 
 /// Parses `.BTF.ext` into records keyed by section name.
 pub fn parse_ext(data: &[u8], btf: &Btf) -> Result<HashMap<String, ExtSection>, Error> {
-    let bad = |msg: String| Error::Btf { section: ".BTF.ext".into(), msg };
+    let bad = |msg: String| Error::Btf {
+        section: ".BTF.ext".into(),
+        msg,
+    };
     if data.len() < 8 {
-        return Err(bad(format!("{} bytes is shorter than the header", data.len())));
+        return Err(bad(format!(
+            "{} bytes is shorter than the header",
+            data.len()
+        )));
     }
     let endian = match [data[0], data[1]] {
         [0x9f, 0xeb] => Endian::Little,
@@ -494,12 +545,16 @@ pub fn parse_ext(data: &[u8], btf: &Btf) -> Result<HashMap<String, ExtSection>, 
         }
         let what = ["func_info", "line_info", "core_relo"][which];
         let min = [8usize, 16, 16][which];
-        let start = hdr_len.checked_add(off).filter(|s| s.checked_add(len).is_some_and(|e| e <= data.len()));
+        let start = hdr_len
+            .checked_add(off)
+            .filter(|s| s.checked_add(len).is_some_and(|e| e <= data.len()));
         let Some(start) = start else {
             return Err(bad(format!("{what} at {off:#x}+{len:#x} is past the end")));
         };
         let mut r = Reader::new(&data[start..start + len], endian);
-        let rec_size = r.u32().ok_or_else(|| bad(format!("{what}: truncated record size")))? as usize;
+        let rec_size =
+            r.u32()
+                .ok_or_else(|| bad(format!("{what}: truncated record size")))? as usize;
         if rec_size < min || rec_size % 4 != 0 {
             return Err(bad(format!("{what}: record size {rec_size} is invalid")));
         }
@@ -510,7 +565,9 @@ pub fn parse_ext(data: &[u8], btf: &Btf) -> Result<HashMap<String, ExtSection>, 
             let n = r.u32().ok_or_else(short)? as usize;
             let name = btf.str_at(sec_off).to_string();
             if name.is_empty() {
-                return Err(bad(format!("{what}: section name offset {sec_off:#x} is invalid")));
+                return Err(bad(format!(
+                    "{what}: section name offset {sec_off:#x} is invalid"
+                )));
             }
             let sec = out.entry(name).or_default();
             for _ in 0..n {
@@ -518,7 +575,10 @@ pub fn parse_ext(data: &[u8], btf: &Btf) -> Result<HashMap<String, ExtSection>, 
                 let mut rr = Reader::new(rec, endian);
                 let w: Vec<u32> = (0..min / 4).map(|_| rr.u32().unwrap_or(0)).collect();
                 match which {
-                    0 => sec.func_info.push(FuncInfo { insn_off: w[0], type_id: w[1] }),
+                    0 => sec.func_info.push(FuncInfo {
+                        insn_off: w[0],
+                        type_id: w[1],
+                    }),
                     1 => sec.line_info.push(LineInfo {
                         insn_off: w[0],
                         file_name_off: w[1],
@@ -543,12 +603,30 @@ mod tests {
     use super::*;
 
     fn sample() -> Btf {
-        let mut b = Btf { types: vec![Type { name_off: 0, info: 0, size_or_type: 0, data: vec![] }], strings: vec![0] };
+        let mut b = Btf {
+            types: vec![Type {
+                name_off: 0,
+                info: 0,
+                size_or_type: 0,
+                data: vec![],
+            }],
+            strings: vec![0],
+        };
         let int = b.add_string("int");
-        b.add_type(Type { name_off: int, info: KIND_INT << 24, size_or_type: 4, data: vec![32] });
+        b.add_type(Type {
+            name_off: int,
+            info: KIND_INT << 24,
+            size_or_type: 4,
+            data: vec![32],
+        });
         let s = b.add_string("s");
         let f = b.add_string("f");
-        b.add_type(Type { name_off: s, info: (KIND_STRUCT << 24) | 1, size_or_type: 4, data: vec![f, 1, 0] });
+        b.add_type(Type {
+            name_off: s,
+            info: (KIND_STRUCT << 24) | 1,
+            size_or_type: 4,
+            data: vec![f, 1, 0],
+        });
         b
     }
 

@@ -38,7 +38,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
         }
         Some("gen") => {
             if args.get(1).map(String::as_str) != Some("skeleton") {
-                return Err(format!("unknown gen subcommand; expected `gen skeleton`\n\n{USAGE}"));
+                return Err(format!(
+                    "unknown gen subcommand; expected `gen skeleton`\n\n{USAGE}"
+                ));
             }
             gen_skeleton(&args[2..])
         }
@@ -79,11 +81,19 @@ fn parse(args: &[String], with_value: &[&str], flags: &[&str]) -> Result<Common,
             return Err(format!("unexpected argument `{a}`"));
         }
     }
-    Ok(Common { obj: obj.ok_or("missing OBJ")?, name, rest })
+    Ok(Common {
+        obj: obj.ok_or("missing OBJ")?,
+        name,
+        rest,
+    })
 }
 
 fn opt<'a>(c: &'a Common, key: &str) -> Option<&'a str> {
-    c.rest.iter().rev().find(|(k, _)| k == key).and_then(|(_, v)| v.as_deref())
+    c.rest
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.as_deref())
 }
 
 fn has(c: &Common, key: &str) -> bool {
@@ -99,7 +109,10 @@ fn skel_name(c: &Common) -> String {
     match &c.name {
         Some(n) => n.clone(),
         None => {
-            let base = Path::new(&c.obj).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let base = Path::new(&c.obj)
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             plan::sanitize_ident(base.strip_suffix(".o").unwrap_or(&base))
         }
     }
@@ -115,7 +128,11 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
         "rust-kernel" => Lang::RustKernel,
         "rust-user" => Lang::RustUser,
         "c" => Lang::C,
-        l => return Err(format!("unknown --lang `{l}` (rust-kernel, rust-user or c)")),
+        l => {
+            return Err(format!(
+                "unknown --lang `{l}` (rust-kernel, rust-user or c)"
+            ))
+        }
     };
     let endians = match opt(&c, "--endian") {
         Some("little") => vec![Endian::Little],
@@ -127,19 +144,40 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
     };
     let data = read_obj(&c.obj)?;
     let plan = build_plan(&c, &data)?;
-    let loaders = endians.iter().map(|&e| generate(&plan, e)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("{}: {e}", c.obj))?;
-    let mut command = vec!["bpf-lskel".to_string(), "gen".into(), "skeleton".into(), "-L".into()];
-    let obj_base = Path::new(&c.obj).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let loaders = endians
+        .iter()
+        .map(|&e| generate(&plan, e))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", c.obj))?;
+    let mut command = vec![
+        "bpf-lskel".to_string(),
+        "gen".into(),
+        "skeleton".into(),
+        "-L".into(),
+    ];
+    let obj_base = Path::new(&c.obj)
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     command.push(obj_base.clone());
-    command.extend(["--lang".into(), opt(&c, "--lang").unwrap_or("rust-kernel").into()]);
+    command.extend([
+        "--lang".into(),
+        opt(&c, "--lang").unwrap_or("rust-kernel").into(),
+    ]);
     if let Some(e) = opt(&c, "--endian") {
         command.extend(["--endian".into(), e.into()]);
     }
     command.extend(["--name".into(), skel_name(&c)]);
-    let o = Options { name: skel_name(&c), source: obj_base, command: command.join(" ") };
+    let o = Options {
+        name: skel_name(&c),
+        source: obj_base,
+        command: command.join(" "),
+    };
     let text = backend::render(lang, &plan, &loaders, &o).map_err(|e| e.to_string())?;
     match opt(&c, "-o") {
-        None | Some("-") => std::io::stdout().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+        None | Some("-") => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
         Some(path) => write_atomic(path, text.as_bytes()),
     }
 }
@@ -148,9 +186,18 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
 /// failure never leaves a partial file behind.
 fn write_atomic(path: &str, bytes: &[u8]) -> Result<(), String> {
     let p = Path::new(path);
-    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file = p.file_name().ok_or_else(|| format!("{path}: not a file name"))?;
-    let tmp = dir.join(format!(".{}.tmp{}", file.to_string_lossy(), std::process::id()));
+    let dir = p
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file = p
+        .file_name()
+        .ok_or_else(|| format!("{path}: not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        file.to_string_lossy(),
+        std::process::id()
+    ));
     let res = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, p));
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -166,11 +213,18 @@ fn run(args: &[String]) -> Result<(), String> {
     let plan = build_plan(&c, &data)?;
     let l = generate(&plan, Endian::host()).map_err(|e| e.to_string())?;
     runner::probe().map_err(|e| format!("cannot run loaders here: {e}"))?;
-    let opts = runner::RunOpts { log_level: u32::from(has(&c, "--log")), ..Default::default() };
-    let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).map_err(|e| e.to_string())?;
+    let opts = runner::RunOpts {
+        log_level: u32::from(has(&c, "--log")),
+        ..Default::default()
+    };
+    let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts)
+        .map_err(|e| e.to_string())?;
     for (m, fd) in plan.maps.iter().zip(&loaded.maps) {
         let i = runner::map_info(fd).map_err(|e| e.to_string())?;
-        println!("map {:<16} type {:2} key {:3} value {:5} max_entries {:6} flags {:#x}", i.name, i.map_type, i.key_size, i.value_size, i.max_entries, i.map_flags);
+        println!(
+            "map {:<16} type {:2} key {:3} value {:5} max_entries {:6} flags {:#x}",
+            i.name, i.map_type, i.key_size, i.value_size, i.max_entries, i.map_flags
+        );
         let _ = m;
     }
     for fd in &loaded.progs {
@@ -196,13 +250,19 @@ fn run(_: &[String]) -> Result<(), String> {
 
 fn bench(args: &[String]) -> Result<(), String> {
     let c = parse(args, &["--iterations"], &[])?;
-    let n: u32 = opt(&c, "--iterations").unwrap_or("100").parse().map_err(|e| format!("--iterations: {e}"))?;
+    let n: u32 = opt(&c, "--iterations")
+        .unwrap_or("100")
+        .parse()
+        .map_err(|e| format!("--iterations: {e}"))?;
     let data = read_obj(&c.obj)?;
     let start = Instant::now();
     let mut last = None;
     for _ in 0..n.max(1) {
         let plan = build_plan(&c, &data)?;
-        last = Some((generate(&plan, Endian::Little).map_err(|e| e.to_string())?, plan));
+        last = Some((
+            generate(&plan, Endian::Little).map_err(|e| e.to_string())?,
+            plan,
+        ));
     }
     let per = start.elapsed() / n.max(1);
     let (l, plan) = last.ok_or("no iterations")?;

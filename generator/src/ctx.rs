@@ -107,7 +107,10 @@ impl CtxBuf {
     /// A zeroed context for `nmaps` maps and `nprogs` programs, `sz` set.
     pub fn new(nmaps: usize, nprogs: usize) -> Self {
         let len = size(nmaps, nprogs);
-        let mut c = CtxBuf { bytes: vec![0; len], nmaps };
+        let mut c = CtxBuf {
+            bytes: vec![0; len],
+            nmaps,
+        };
         c.put_u32(0, len as u32);
         c
     }

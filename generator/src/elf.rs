@@ -111,15 +111,24 @@ impl<'a> ElfObject<'a> {
             return Err(Error::Elf("missing ELF magic".into()));
         }
         if data.len() > 4 && data[4] != elf::ELFCLASS64 {
-            return Err(Error::NotBpf("not a 64-bit ELF object (BPF objects are ELFCLASS64)".into()));
+            return Err(Error::NotBpf(
+                "not a 64-bit ELF object (BPF objects are ELFCLASS64)".into(),
+            ));
         }
-        let file = ElfFile64::<object::Endianness>::parse(data).map_err(|e| Error::Elf(e.to_string()))?;
+        let file =
+            ElfFile64::<object::Endianness>::parse(data).map_err(|e| Error::Elf(e.to_string()))?;
         let e = file.endian();
         let machine = file.elf_header().e_machine(e);
         if machine != EM_BPF {
-            return Err(Error::NotBpf(format!("e_machine is {machine}, expected {EM_BPF} (EM_BPF)")));
+            return Err(Error::NotBpf(format!(
+                "e_machine is {machine}, expected {EM_BPF} (EM_BPF)"
+            )));
         }
-        let endian = if file.is_little_endian() { Endian::Little } else { Endian::Big };
+        let endian = if file.is_little_endian() {
+            Endian::Little
+        } else {
+            Endian::Big
+        };
         let mut sections = vec![Section {
             index: 0,
             name: String::new(),
@@ -130,12 +139,16 @@ impl<'a> ElfObject<'a> {
         }];
         for s in file.sections() {
             let index = s.index().0;
-            let name = s.name().map_err(|err| Error::Elf(format!("section #{index}: bad name: {err}")))?;
+            let name = s
+                .name()
+                .map_err(|err| Error::Elf(format!("section #{index}: bad name: {err}")))?;
             let hdr = s.elf_section_header();
             let sh_type = hdr.sh_type(e);
             let flags = hdr.sh_flags(e);
             let kind = match sh_type {
-                elf::SHT_PROGBITS if flags & u64::from(elf::SHF_EXECINSTR) != 0 => SectionKind::Code,
+                elf::SHT_PROGBITS if flags & u64::from(elf::SHF_EXECINSTR) != 0 => {
+                    SectionKind::Code
+                }
                 elf::SHT_PROGBITS if flags & u64::from(elf::SHF_ALLOC) != 0 => SectionKind::Data,
                 elf::SHT_PROGBITS if name == "license" || name == "version" || name == ".maps" => {
                     SectionKind::Data
@@ -146,13 +159,16 @@ impl<'a> ElfObject<'a> {
             let data: &[u8] = if sh_type == elf::SHT_NOBITS {
                 &[]
             } else {
-                s.data().map_err(|err| Error::Elf(format!("section `{name}`: {err}")))?
+                s.data()
+                    .map_err(|err| Error::Elf(format!("section `{name}`: {err}")))?
             };
             let mut relocs = Vec::new();
             if matches!(kind, SectionKind::Code | SectionKind::Data) {
                 for (i, (offset, r)) in s.relocations().enumerate() {
                     let RelocationFlags::Elf { r_type } = r.flags() else {
-                        return Err(Error::Elf(format!("section `{name}`: relocation #{i} is not an ELF relocation")));
+                        return Err(Error::Elf(format!(
+                            "section `{name}`: relocation #{i} is not an ELF relocation"
+                        )));
                     };
                     let sym = match r.target() {
                         RelocationTarget::Symbol(idx) => idx.0,
@@ -166,7 +182,11 @@ impl<'a> ElfObject<'a> {
                             })
                         }
                     };
-                    relocs.push(Reloc { offset, r_type, sym });
+                    relocs.push(Reloc {
+                        offset,
+                        r_type,
+                        sym,
+                    });
                 }
             }
             while sections.len() < index {
@@ -179,7 +199,14 @@ impl<'a> ElfObject<'a> {
                     relocs: Vec::new(),
                 });
             }
-            sections.push(Section { index, name: name.to_string(), data, size: s.size(), kind, relocs });
+            sections.push(Section {
+                index,
+                name: name.to_string(),
+                data,
+                size: s.size(),
+                kind,
+                relocs,
+            });
         }
         let mut symbols = vec![Symbol {
             name: String::new(),
@@ -194,7 +221,9 @@ impl<'a> ElfObject<'a> {
         for sym in file.symbols() {
             let idx = sym.index().0;
             let raw = sym.elf_symbol();
-            let name = sym.name().map_err(|err| Error::Elf(format!("symbol #{idx}: bad name: {err}")))?;
+            let name = sym
+                .name()
+                .map_err(|err| Error::Elf(format!("symbol #{idx}: bad name: {err}")))?;
             let kind = match raw.st_type() {
                 elf::STT_FUNC => SymKind::Func,
                 elf::STT_OBJECT => SymKind::Object,
@@ -206,7 +235,11 @@ impl<'a> ElfObject<'a> {
                 elf::SHN_UNDEF => None,
                 elf::SHN_ABS | elf::SHN_COMMON => None,
                 n if usize::from(n) < sections.len() => Some(usize::from(n)),
-                n => return Err(Error::Elf(format!("symbol `{name}` refers to section #{n} which does not exist"))),
+                n => {
+                    return Err(Error::Elf(format!(
+                        "symbol `{name}` refers to section #{n} which does not exist"
+                    )))
+                }
             };
             let bind = raw.st_bind();
             let vis = raw.st_other() & 3;
@@ -221,7 +254,11 @@ impl<'a> ElfObject<'a> {
             }
             symbols.push(Symbol {
                 name,
-                section: if shndx == elf::SHN_UNDEF { None } else { section },
+                section: if shndx == elf::SHN_UNDEF {
+                    None
+                } else {
+                    section
+                },
                 value: raw.st_value(e),
                 size: raw.st_size(e),
                 kind,
@@ -243,7 +280,11 @@ impl<'a> ElfObject<'a> {
                 }
             }
         }
-        Ok(ElfObject { endian, sections, symbols })
+        Ok(ElfObject {
+            endian,
+            sections,
+            symbols,
+        })
     }
 
     /// A section by name.
@@ -253,6 +294,8 @@ impl<'a> ElfObject<'a> {
 
     /// A defined, non-section symbol by name.
     pub fn symbol(&self, name: &str) -> Option<&Symbol> {
-        self.symbols.iter().find(|s| s.name == name && s.section.is_some() && s.kind != SymKind::Section)
+        self.symbols
+            .iter()
+            .find(|s| s.name == name && s.section.is_some() && s.kind != SymKind::Section)
     }
 }

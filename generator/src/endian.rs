@@ -99,7 +99,11 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader at the start of `data`.
     pub fn new(data: &'a [u8], endian: Endian) -> Self {
-        Reader { data, pos: 0, endian }
+        Reader {
+            data,
+            pos: 0,
+            endian,
+        }
     }
 
     /// The current offset from the start.
@@ -147,7 +151,10 @@ pub struct Writer {
 impl Writer {
     /// An empty buffer.
     pub fn new(endian: Endian) -> Self {
-        Writer { buf: Vec::new(), endian }
+        Writer {
+            buf: Vec::new(),
+            endian,
+        }
     }
 
     /// Appends a `u8`.

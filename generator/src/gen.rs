@@ -275,7 +275,11 @@ impl Gen<'_> {
         ctx_idx: Option<usize>,
         inner_slot: Option<usize>,
     ) {
-        let size = if m.map_extra != 0 { attr::MAP_EXTRA + 8 } else { attr::BTF_VALUE_TYPE_ID + 4 };
+        let size = if m.map_extra != 0 {
+            attr::MAP_EXTRA + 8
+        } else {
+            attr::BTF_VALUE_TYPE_ID + 4
+        };
         let at = self.b.zeroed(size, 8);
         self.b.u32(at + attr::MAP_TYPE, m.map_type);
         self.b.u32(at + attr::KEY_SIZE, m.key_size);
@@ -285,7 +289,8 @@ impl Gen<'_> {
         self.b.u32(at + attr::NUMA_NODE, m.numa_node);
         self.b.name(at + attr::MAP_NAME, &m.name);
         self.b.u32(at + attr::BTF_KEY_TYPE_ID, m.btf_key_type_id);
-        self.b.u32(at + attr::BTF_VALUE_TYPE_ID, m.btf_value_type_id);
+        self.b
+            .u32(at + attr::BTF_VALUE_TYPE_ID, m.btf_value_type_id);
         if m.map_extra != 0 {
             self.b.u64(at + attr::MAP_EXTRA, m.map_extra);
         }
@@ -341,7 +346,14 @@ impl Gen<'_> {
         }
     }
 
-    fn prog_load(&mut self, p: &ProgPlan, j: usize, btf_slot: usize, license: usize, ext: &[ExtSlots]) -> Result<(), Error> {
+    fn prog_load(
+        &mut self,
+        p: &ProgPlan,
+        j: usize,
+        btf_slot: usize,
+        license: usize,
+        ext: &[ExtSlots],
+    ) -> Result<(), Error> {
         let e = self.b.e;
         let insns_off = self.b.add(&encode_all(&p.insns, e), 8);
         for &(idx, x, usage) in &p.extern_refs {
@@ -399,37 +411,49 @@ impl Gen<'_> {
             w.u32(c.kind);
         }
         let core = (!p.core_relos.is_empty()).then(|| self.b.add(&w.buf, 8));
-        let size = if core.is_some() { attr::CORE_RELO_REC_SIZE + 4 } else { attr::FD_ARRAY + 8 };
+        let size = if core.is_some() {
+            attr::CORE_RELO_REC_SIZE + 4
+        } else {
+            attr::FD_ARRAY + 8
+        };
         let at = self.b.zeroed(size, 8);
         self.b.u32(at + attr::PROG_TYPE, p.prog_type);
         self.b.u32(at + attr::INSN_CNT, p.insns.len() as u32);
         self.b.u32(at + attr::KERN_VERSION, self.plan.kern_version);
         self.b.u32(at + attr::PROG_FLAGS, p.prog_flags);
         self.b.name(at + attr::PROG_NAME, &p.name);
-        self.b.u32(at + attr::EXPECTED_ATTACH_TYPE, p.expected_attach_type);
+        self.b
+            .u32(at + attr::EXPECTED_ATTACH_TYPE, p.expected_attach_type);
         self.ptr(at + attr::INSNS, insns_off);
         self.ptr(at + attr::LICENSE, license);
         self.ptr(at + attr::FD_ARRAY, 0);
         if let Some(f) = func_info {
             self.b.u32(at + attr::FUNC_INFO_REC_SIZE, 8);
-            self.b.u32(at + attr::FUNC_INFO_CNT, p.func_info.len() as u32);
+            self.b
+                .u32(at + attr::FUNC_INFO_CNT, p.func_info.len() as u32);
             self.ptr(at + attr::FUNC_INFO, f);
         }
         if let Some(l) = line_info {
             self.b.u32(at + attr::LINE_INFO_REC_SIZE, 16);
-            self.b.u32(at + attr::LINE_INFO_CNT, p.line_info.len() as u32);
+            self.b
+                .u32(at + attr::LINE_INFO_CNT, p.line_info.len() as u32);
             self.ptr(at + attr::LINE_INFO, l);
         }
         if let Some(c) = core {
             self.b.u32(at + attr::CORE_RELO_REC_SIZE, 16);
-            self.b.u32(at + attr::CORE_RELO_CNT, p.core_relos.len() as u32);
+            self.b
+                .u32(at + attr::CORE_RELO_CNT, p.core_relos.len() as u32);
             self.ptr(at + attr::CORE_RELOS, c);
         }
         if func_info.is_some() || line_info.is_some() || core.is_some() {
             self.ld_blob(BPF_W, R0, btf_slot);
             self.st_blob(BPF_W, at + attr::PROG_BTF_FD, R0);
         }
-        self.log_fields(at + attr::LOG_LEVEL, at + attr::LOG_SIZE, at + attr::LOG_BUF);
+        self.log_fields(
+            at + attr::LOG_LEVEL,
+            at + attr::LOG_SIZE,
+            at + attr::LOG_BUF,
+        );
         if let Some((name, kind)) = &p.attach_target {
             let fd_slot = self.new_slot(true);
             self.find_btf(name, *kind);
@@ -465,20 +489,35 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     let nmaps = plan.maps.len();
     let ninner = plan.maps.iter().filter(|m| m.inner.is_some()).count();
     if nmaps + ninner > MAX_MAPS {
-        return Err(Error::Limit { what: "maps (MAX_MAPS)", got: nmaps + ninner, max: MAX_MAPS });
+        return Err(Error::Limit {
+            what: "maps (MAX_MAPS)",
+            got: nmaps + ninner,
+            max: MAX_MAPS,
+        });
     }
     if plan.progs.len() > MAX_PROGS {
-        return Err(Error::Limit { what: "programs (MAX_PROGS)", got: plan.progs.len(), max: MAX_PROGS });
+        return Err(Error::Limit {
+            what: "programs (MAX_PROGS)",
+            got: plan.progs.len(),
+            max: MAX_PROGS,
+        });
     }
     if plan.externs.len() > MAX_EXTERNS {
-        return Err(Error::Limit { what: "externs (MAX_EXTERNS)", got: plan.externs.len(), max: MAX_EXTERNS });
+        return Err(Error::Limit {
+            what: "externs (MAX_EXTERNS)",
+            got: plan.externs.len(),
+            max: MAX_EXTERNS,
+        });
     }
     let mut a = Asm::new();
     let cleanup = a.label();
     let mut g = Gen {
         plan,
         a,
-        b: Blob { data: Vec::new(), e: endian },
+        b: Blob {
+            data: Vec::new(),
+            e: endian,
+        },
         cleanup,
         temp_slots: Vec::new(),
         all_slots: Vec::new(),
@@ -488,8 +527,11 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     let map_slots: Vec<usize> = (0..nmaps).map(|_| g.new_slot(false)).collect();
     let prog_slots: Vec<usize> = (0..plan.progs.len()).map(|_| g.new_slot(false)).collect();
     let btf_slot = g.new_slot(true);
-    let inner_slots: Vec<Option<usize>> =
-        plan.maps.iter().map(|m| m.inner.as_ref().map(|_| g.new_slot(true))).collect();
+    let inner_slots: Vec<Option<usize>> = plan
+        .maps
+        .iter()
+        .map(|m| m.inner.as_ref().map(|_| g.new_slot(true)))
+        .collect();
     let kfunc_slots: Vec<Option<usize>> = plan
         .externs
         .iter()
@@ -497,7 +539,11 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         .collect();
     // The blob holds the slots first; attach-target slots are added while
     // emitting programs, so reserve them now.
-    let nattach = plan.progs.iter().filter(|p| p.attach_target.is_some()).count();
+    let nattach = plan
+        .progs
+        .iter()
+        .filter(|p| p.attach_target.is_some())
+        .count();
     let reserved = g.nslots + nattach;
     g.b.data = endian.u32(u32::MAX).repeat(reserved);
 
@@ -510,7 +556,11 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     let battr = g.b.zeroed(attr::BTF_LOG_LEVEL + 4, 8);
     g.b.u32(battr + attr::BTF_SIZE, btf_bytes.len() as u32);
     g.ptr(battr + attr::BTF, btf_off);
-    g.log_fields(battr + attr::BTF_LOG_LEVEL, battr + attr::BTF_LOG_SIZE, battr + attr::BTF_LOG_BUF);
+    g.log_fields(
+        battr + attr::BTF_LOG_LEVEL,
+        battr + attr::BTF_LOG_SIZE,
+        battr + attr::BTF_LOG_BUF,
+    );
     g.sys_bpf(BPF_BTF_LOAD, battr, attr::BTF_LOG_LEVEL + 4);
     g.st_blob(BPF_W, btf_slot, R7);
 
@@ -598,5 +648,9 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     g.a.exit();
 
     let insns = g.a.finish()?;
-    Ok(Loader { endian, insns: encode_all(&insns, endian), data: g.b.data })
+    Ok(Loader {
+        endian,
+        insns: encode_all(&insns, endian),
+        data: g.b.data,
+    })
 }

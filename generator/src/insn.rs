@@ -78,7 +78,13 @@ pub struct Insn {
 impl Insn {
     /// Builds an instruction from its fields.
     pub const fn new(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> Self {
-        Insn { code, dst, src, off, imm }
+        Insn {
+            code,
+            dst,
+            src,
+            off,
+            imm,
+        }
     }
 
     /// Decodes one slot; `b` must hold at least eight bytes.
@@ -105,7 +111,9 @@ impl Insn {
         };
         let off = endian.u16(self.off as u16);
         let imm = endian.u32(self.imm as u32);
-        [self.code, regs, off[0], off[1], imm[0], imm[1], imm[2], imm[3]]
+        [
+            self.code, regs, off[0], off[1], imm[0], imm[1], imm[2], imm[3],
+        ]
     }
 
     /// The instruction class.
@@ -131,7 +139,9 @@ impl Insn {
 
 /// Decodes a whole instruction stream; `b.len()` must be a multiple of 8.
 pub fn decode_all(b: &[u8], endian: Endian) -> Vec<Insn> {
-    b.chunks_exact(INSN_SIZE).map(|c| Insn::decode(c, endian)).collect()
+    b.chunks_exact(INSN_SIZE)
+        .map(|c| Insn::decode(c, endian))
+        .collect()
 }
 
 /// Encodes a whole instruction stream.

@@ -186,13 +186,28 @@ pub fn internal_map_name(obj_name: &str, sec_name: &str) -> String {
     } else {
         (OBJ_NAME_LEN - sfx_len).min(obj_name.len())
     };
-    let name: String = obj_name.chars().take(pfx_len).chain(sec_name.chars().take(sfx_len)).collect();
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c } else { '_' }).collect()
+    let name: String = obj_name
+        .chars()
+        .take(pfx_len)
+        .chain(sec_name.chars().take(sfx_len))
+        .collect();
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// A C identifier from arbitrary text.
 pub fn sanitize_ident(s: &str) -> String {
-    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let mut out: String = s
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
@@ -200,7 +215,10 @@ pub fn sanitize_ident(s: &str) -> String {
 }
 
 fn is_data_sec(name: &str, prefix: &str) -> bool {
-    name == prefix || name.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'))
+    name == prefix
+        || name
+            .strip_prefix(prefix)
+            .is_some_and(|r| r.starts_with('.'))
 }
 
 impl Plan {
@@ -212,7 +230,10 @@ impl Plan {
         if endian != self.endian && m.btf_value_type_id != 0 {
             self.btf
                 .swap_datasec(m.btf_value_type_id, &mut v)
-                .map_err(|msg| Error::Map { map: m.name.clone(), msg })?;
+                .map_err(|msg| Error::Map {
+                    map: m.name.clone(),
+                    msg,
+                })?;
         }
         Ok(Some(v))
     }
@@ -240,9 +261,10 @@ struct Planner<'e, 'a> {
 
 impl<'e, 'a> Planner<'e, 'a> {
     fn new(elf: &'e ElfObject<'a>, obj_name: &str) -> Result<Self, Error> {
-        let btf_sec = elf
-            .section(".BTF")
-            .ok_or_else(|| Error::Btf { section: ".BTF".into(), msg: "missing (build with clang -g)".into() })?;
+        let btf_sec = elf.section(".BTF").ok_or_else(|| Error::Btf {
+            section: ".BTF".into(),
+            msg: "missing (build with clang -g)".into(),
+        })?;
         let btf = Btf::parse(btf_sec.data)?;
         let ext = match elf.section(".BTF.ext") {
             Some(s) => btf::parse_ext(s.data, &btf)?,
@@ -282,7 +304,9 @@ impl<'e, 'a> Planner<'e, 'a> {
             }
         }
         if progs.is_empty() {
-            return Err(Error::NotBpf("no programs: no function in a non-`.text` executable section".into()));
+            return Err(Error::NotBpf(
+                "no programs: no function in a non-`.text` executable section".into(),
+            ));
         }
         // Kernel verifies global functions independently; hidden ones are
         // meant to be static, as libbpf marks them.
@@ -302,7 +326,10 @@ impl<'e, 'a> Planner<'e, 'a> {
             None => String::new(),
         };
         let kern_version = match self.elf.section("version") {
-            Some(s) if s.data.len() == 4 => self.elf.endian.read_u32(s.data.try_into().unwrap_or([0; 4])),
+            Some(s) if s.data.len() == 4 => self
+                .elf
+                .endian
+                .read_u32(s.data.try_into().unwrap_or([0; 4])),
             _ => 0,
         };
         Ok(Plan {
@@ -368,7 +395,8 @@ impl<'e, 'a> Planner<'e, 'a> {
                 }
             }
             let t = &mut self.btf.types[id];
-            let mut entries: Vec<[u32; 3]> = t.data.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
+            let mut entries: Vec<[u32; 3]> =
+                t.data.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
             entries.sort_by_key(|e| e[1]);
             t.data = entries.concat();
         }
@@ -379,11 +407,15 @@ impl<'e, 'a> Planner<'e, 'a> {
     /// extern functions become a dummy `int` variable, extern variables
     /// become allocated `int`s, 4 bytes apart.
     fn fixup_ksyms(&mut self) {
-        let Some(sec_id) = self.btf.find(".ksyms", btf::KIND_DATASEC) else { return };
+        let Some(sec_id) = self.btf.find(".ksyms", btf::KIND_DATASEC) else {
+            return;
+        };
         let n = self.btf.types[sec_id as usize].vlen() as usize;
         let has_func = (0..n).any(|i| {
             let vid = self.btf.types[sec_id as usize].data[i * 3];
-            self.btf.get(vid).is_some_and(|t| t.kind() == btf::KIND_FUNC)
+            self.btf
+                .get(vid)
+                .is_some_and(|t| t.kind() == btf::KIND_FUNC)
         });
         let int_id = (1..self.btf.types.len() as u32)
             .find(|&id| {
@@ -402,12 +434,19 @@ impl<'e, 'a> Planner<'e, 'a> {
         } else {
             None
         };
-        let dummy_name = dummy.map(|d| self.btf.types[d as usize].name_off).unwrap_or(0);
+        let dummy_name = dummy
+            .map(|d| self.btf.types[d as usize].name_off)
+            .unwrap_or(0);
         for i in 0..n {
             let vid = self.btf.types[sec_id as usize].data[i * 3];
             let kind = self.btf.get(vid).map_or(0, |t| t.kind());
-            let typeless = kind == btf::KIND_VAR && self.btf.skip_mods(self.btf.types[vid as usize].size_or_type) == 0;
-            self.ksyms.insert(self.btf.name(vid).to_string(), (kind, typeless));
+            let typeless = kind == btf::KIND_VAR
+                && self
+                    .btf
+                    .skip_mods(self.btf.types[vid as usize].size_or_type)
+                    == 0;
+            self.ksyms
+                .insert(self.btf.name(vid).to_string(), (kind, typeless));
             if kind == btf::KIND_FUNC {
                 let proto = self.btf.types[vid as usize].size_or_type as usize;
                 if let Some(p) = self.btf.types.get_mut(proto) {
@@ -464,7 +503,8 @@ impl<'e, 'a> Planner<'e, 'a> {
                 let end = if s.size > 0 {
                     start + (s.size / INSN_SIZE as u64) as usize
                 } else {
-                    syms.get(k + 1).map_or(n_insns, |n| (n.value / INSN_SIZE as u64) as usize)
+                    syms.get(k + 1)
+                        .map_or(n_insns, |n| (n.value / INSN_SIZE as u64) as usize)
                 };
                 if start >= n_insns || end > n_insns || end <= start {
                     return Err(Error::Elf(format!(
@@ -485,23 +525,37 @@ impl<'e, 'a> Planner<'e, 'a> {
     }
 
     fn map_err(map: &str, msg: impl Into<String>) -> Error {
-        Error::Map { map: map.into(), msg: msg.into() }
+        Error::Map {
+            map: map.into(),
+            msg: msg.into(),
+        }
     }
 
     /// Reads `int (*name)[N]` (or an enum holding N) from a map definition.
     fn def_uint(&self, map: &str, field: &str, type_id: u32) -> Result<u64, Error> {
-        let t = self.btf.get(type_id).ok_or_else(|| Self::map_err(map, format!("`{field}` has no type")))?;
+        let t = self
+            .btf
+            .get(type_id)
+            .ok_or_else(|| Self::map_err(map, format!("`{field}` has no type")))?;
         match t.kind() {
             btf::KIND_PTR => {
                 let a = self.btf.get(t.size_or_type);
                 match a {
                     Some(a) if a.kind() == btf::KIND_ARRAY => Ok(u64::from(a.data[2])),
-                    _ => Err(Self::map_err(map, format!("`{field}` is not declared with __uint()"))),
+                    _ => Err(Self::map_err(
+                        map,
+                        format!("`{field}` is not declared with __uint()"),
+                    )),
                 }
             }
             btf::KIND_ENUM if t.vlen() == 1 => Ok(u64::from(t.data[1])),
-            btf::KIND_ENUM64 if t.vlen() == 1 => Ok(u64::from(t.data[1]) | (u64::from(t.data[2]) << 32)),
-            _ => Err(Self::map_err(map, format!("`{field}` is not declared with __uint()"))),
+            btf::KIND_ENUM64 if t.vlen() == 1 => {
+                Ok(u64::from(t.data[1]) | (u64::from(t.data[2]) << 32))
+            }
+            _ => Err(Self::map_err(
+                map,
+                format!("`{field}` is not declared with __uint()"),
+            )),
         }
     }
 
@@ -536,7 +590,8 @@ impl<'e, 'a> Planner<'e, 'a> {
             let name = self.btf.str_at(def.data[i * 3]).to_string();
             let ty = def.data[i * 3 + 1];
             let small = |v: u64| {
-                u32::try_from(v).map_err(|_| Self::map_err(map, format!("`{name}` = {v} does not fit 32 bits")))
+                u32::try_from(v)
+                    .map_err(|_| Self::map_err(map, format!("`{name}` = {v} does not fit 32 bits")))
             };
             match name.as_str() {
                 "type" => m.map_type = small(self.def_uint(map, &name, ty)?)?,
@@ -546,9 +601,16 @@ impl<'e, 'a> Planner<'e, 'a> {
                 "map_extra" => m.map_extra = self.def_uint(map, &name, ty)?,
                 "key_size" | "value_size" => {
                     let v = small(self.def_uint(map, &name, ty)?)?;
-                    let cur = if name == "key_size" { &mut m.key_size } else { &mut m.value_size };
+                    let cur = if name == "key_size" {
+                        &mut m.key_size
+                    } else {
+                        &mut m.value_size
+                    };
                     if *cur != 0 && *cur != v {
-                        return Err(Self::map_err(map, format!("`{name}` = {v} conflicts with the type's size {cur}")));
+                        return Err(Self::map_err(
+                            map,
+                            format!("`{name}` = {v} conflicts with the type's size {cur}"),
+                        ));
                     }
                     *cur = v;
                 }
@@ -557,27 +619,37 @@ impl<'e, 'a> Planner<'e, 'a> {
                         .btf
                         .get(ty)
                         .filter(|t| t.kind() == btf::KIND_PTR)
-                        .ok_or_else(|| Self::map_err(map, format!("`{name}` is not declared with __type()")))?;
+                        .ok_or_else(|| {
+                            Self::map_err(map, format!("`{name}` is not declared with __type()"))
+                        })?;
                     let target = p.size_or_type;
                     let size = self
                         .btf
                         .resolve_size(target)
                         .and_then(|s| u32::try_from(s).ok())
-                        .ok_or_else(|| Self::map_err(map, format!("cannot size the `{name}` type")))?;
+                        .ok_or_else(|| {
+                            Self::map_err(map, format!("cannot size the `{name}` type"))
+                        })?;
                     let (cur, id) = if name == "key" {
                         (&mut m.key_size, &mut m.btf_key_type_id)
                     } else {
                         (&mut m.value_size, &mut m.btf_value_type_id)
                     };
                     if *cur != 0 && *cur != size {
-                        return Err(Self::map_err(map, format!("`{name}` size {size} conflicts with {cur}")));
+                        return Err(Self::map_err(
+                            map,
+                            format!("`{name}` size {size} conflicts with {cur}"),
+                        ));
                     }
                     *cur = size;
                     *id = target;
                 }
                 "values" => {
                     if inner {
-                        return Err(Self::map_err(map, "multi-level inner maps are not supported"));
+                        return Err(Self::map_err(
+                            map,
+                            "multi-level inner maps are not supported",
+                        ));
                     }
                     if i != n - 1 {
                         return Err(Self::map_err(map, "`values` must be the last member"));
@@ -591,24 +663,40 @@ impl<'e, 'a> Planner<'e, 'a> {
                         .btf
                         .get(self.btf.skip_mods(arr.data[0]))
                         .filter(|t| t.kind() == btf::KIND_PTR)
-                        .ok_or_else(|| Self::map_err(map, "`values` is not an array of pointers"))?;
+                        .ok_or_else(|| {
+                            Self::map_err(map, "`values` is not an array of pointers")
+                        })?;
                     inner_def = Some(ptr.size_or_type);
                 }
                 "pinning" => {
                     if self.def_uint(map, &name, ty)? != 0 {
-                        return Err(Self::map_err(map, "pinning is not supported by light skeletons"));
+                        return Err(Self::map_err(
+                            map,
+                            "pinning is not supported by light skeletons",
+                        ));
                     }
                 }
-                _ => return Err(Self::map_err(map, format!("unknown map definition member `{name}`"))),
+                _ => {
+                    return Err(Self::map_err(
+                        map,
+                        format!("unknown map definition member `{name}`"),
+                    ))
+                }
             }
         }
         if m.map_type == 0 || m.map_type > MAP_TYPE_MAX || m.map_type == MAP_STRUCT_OPS {
-            return Err(Self::map_err(map, format!("unsupported map type {}", m.map_type)));
+            return Err(Self::map_err(
+                map,
+                format!("unsupported map type {}", m.map_type),
+            ));
         }
         if let Some(def) = inner_def {
             let is_mim = matches!(m.map_type, MAP_ARRAY_OF_MAPS | MAP_HASH_OF_MAPS);
             if !is_mim {
-                return Err(Self::map_err(map, "`values` is only supported for map-in-map types"));
+                return Err(Self::map_err(
+                    map,
+                    "`values` is only supported for map-in-map types",
+                ));
             }
             if m.value_size != 0 && m.value_size != 4 {
                 return Err(Self::map_err(map, "map-in-map value size must be 4"));
@@ -618,10 +706,16 @@ impl<'e, 'a> Planner<'e, 'a> {
             im.ident = format!("{}_inner", m.ident);
             m.inner = Some(Box::new(im));
         } else if matches!(m.map_type, MAP_ARRAY_OF_MAPS | MAP_HASH_OF_MAPS) {
-            return Err(Self::map_err(map, "map-in-map needs an inner map definition (`__array(values, ...)`)"));
+            return Err(Self::map_err(
+                map,
+                "map-in-map needs an inner map definition (`__array(values, ...)`)",
+            ));
         }
         // The kernel takes no BTF key/value for these map types.
-        if matches!(m.map_type, 3 | 4 | 7 | 8 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 22 | 23 | 25 | 33) {
+        if matches!(
+            m.map_type,
+            3 | 4 | 7 | 8 | 12 | 13 | 14 | 15 | 16 | 17 | 18 | 22 | 23 | 25 | 33
+        ) {
             m.btf_key_type_id = 0;
             m.btf_value_type_id = 0;
         }
@@ -629,7 +723,9 @@ impl<'e, 'a> Planner<'e, 'a> {
     }
 
     fn collect_btf_maps(&mut self) -> Result<(), Error> {
-        let Some(sec) = self.elf.section(".maps") else { return Ok(()) };
+        let Some(sec) = self.elf.section(".maps") else {
+            return Ok(());
+        };
         if let Some(r) = sec.relocs.first() {
             return Err(Error::Reloc {
                 section: ".maps".into(),
@@ -643,14 +739,26 @@ impl<'e, 'a> Planner<'e, 'a> {
         let ds = self
             .btf
             .find(".maps", btf::KIND_DATASEC)
-            .ok_or_else(|| Error::Btf { section: ".BTF".into(), msg: "`.maps` section has no DATASEC".into() })?;
-        let entries: Vec<[u32; 3]> =
-            self.btf.types[ds as usize].data.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
+            .ok_or_else(|| Error::Btf {
+                section: ".BTF".into(),
+                msg: "`.maps` section has no DATASEC".into(),
+            })?;
+        let entries: Vec<[u32; 3]> = self.btf.types[ds as usize]
+            .data
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect();
         for [var_id, off, _] in entries {
-            let var = self.btf.get(var_id).cloned().unwrap_or(Type { name_off: 0, info: 0, size_or_type: 0, data: vec![] });
+            let var = self.btf.get(var_id).cloned().unwrap_or(Type {
+                name_off: 0,
+                info: 0,
+                size_or_type: 0,
+                data: vec![],
+            });
             let name = self.btf.str_at(var.name_off).to_string();
             let m = self.parse_map_def(&name, var.size_or_type, false)?;
-            self.map_at.insert((sec_index, u64::from(off)), self.maps.len());
+            self.map_at
+                .insert((sec_index, u64::from(off)), self.maps.len());
             self.maps.push(m);
         }
         Ok(())
@@ -668,15 +776,27 @@ impl<'e, 'a> Planner<'e, 'a> {
                 continue;
             }
             if sec.name == ".kconfig" {
-                return Err(Self::map_err(".kconfig", "kconfig externs are not supported"));
+                return Err(Self::map_err(
+                    ".kconfig",
+                    "kconfig externs are not supported",
+                ));
             }
-            let value_size = u32::try_from(sec.size).map_err(|_| Self::map_err(&sec.name, "section too large"))?;
+            let value_size = u32::try_from(sec.size)
+                .map_err(|_| Self::map_err(&sec.name, "section too large"))?;
             let datasec = self.btf.find(&sec.name, btf::KIND_DATASEC).unwrap_or(0);
             let mmapable = datasec != 0 && {
                 let t = &self.btf.types[datasec as usize];
-                t.data.chunks_exact(3).any(|c| self.btf.get(c[0]).is_some_and(|v| v.kind() == btf::KIND_VAR && v.data[0] != btf::VAR_STATIC))
+                t.data.chunks_exact(3).any(|c| {
+                    self.btf
+                        .get(c[0])
+                        .is_some_and(|v| v.kind() == btf::KIND_VAR && v.data[0] != btf::VAR_STATIC)
+                })
             };
-            let mut flags = if kind == MapKind::Rodata { F_RDONLY_PROG } else { 0 };
+            let mut flags = if kind == MapKind::Rodata {
+                F_RDONLY_PROG
+            } else {
+                0
+            };
             if mmapable {
                 flags |= F_MMAPABLE;
             }
@@ -708,7 +828,10 @@ impl<'e, 'a> Planner<'e, 'a> {
 
     fn func_insns(&self, f: &Func) -> Vec<Insn> {
         let sec = &self.elf.sections[f.sec];
-        insn::decode_all(&sec.data[f.start * INSN_SIZE..(f.start + f.len) * INSN_SIZE], self.elf.endian)
+        insn::decode_all(
+            &sec.data[f.start * INSN_SIZE..(f.start + f.len) * INSN_SIZE],
+            self.elf.endian,
+        )
     }
 
     fn reloc_err(&self, sec: usize, index: usize, msg: impl Into<String>) -> Error {
@@ -725,15 +848,25 @@ impl<'e, 'a> Planner<'e, 'a> {
 
     /// Finds the relocation (index) for an instruction of a section.
     fn reloc_at(&self, sec: usize, insn: usize) -> Option<usize> {
-        self.elf.sections[sec].relocs.iter().position(|r| r.offset == (insn * INSN_SIZE) as u64)
+        self.elf.sections[sec]
+            .relocs
+            .iter()
+            .position(|r| r.offset == (insn * INSN_SIZE) as u64)
     }
 
     fn build_prog(&mut self, main: usize) -> Result<ProgPlan, Error> {
         let f = self.funcs[main].clone();
         let section = self.elf.sections[f.sec].name.clone();
-        let perr = |msg: String| Error::Prog { prog: f.name.clone(), section: section.clone(), msg };
-        let def = progtype::sec_def(&section)
-            .ok_or_else(|| perr(format!("unknown section name `{section}`: cannot tell the program type")))?;
+        let perr = |msg: String| Error::Prog {
+            prog: f.name.clone(),
+            section: section.clone(),
+            msg,
+        };
+        let def = progtype::sec_def(&section).ok_or_else(|| {
+            perr(format!(
+                "unknown section name `{section}`: cannot tell the program type"
+            ))
+        })?;
         let mut insns = self.func_insns(&f);
         // (function index, start in the program), in append order.
         let mut placed: Vec<(usize, usize)> = vec![(main, 0)];
@@ -747,18 +880,41 @@ impl<'e, 'a> Planner<'e, 'a> {
         let mut core_relos = Vec::new();
         for &(fi, start) in &placed {
             let g = &self.funcs[fi];
-            let Some(ext) = self.ext.get(&self.elf.sections[g.sec].name) else { continue };
+            let Some(ext) = self.ext.get(&self.elf.sections[g.sec].name) else {
+                continue;
+            };
             let lo = (g.start * INSN_SIZE) as u32;
             let hi = ((g.start + g.len) * INSN_SIZE) as u32;
             let rebase = |off: u32| (off / INSN_SIZE as u32 - g.start as u32) + start as u32;
-            for r in ext.func_info.iter().filter(|r| (lo..hi).contains(&r.insn_off)) {
-                func_info.push(FuncInfo { insn_off: rebase(r.insn_off), ..*r });
+            for r in ext
+                .func_info
+                .iter()
+                .filter(|r| (lo..hi).contains(&r.insn_off))
+            {
+                func_info.push(FuncInfo {
+                    insn_off: rebase(r.insn_off),
+                    ..*r
+                });
             }
-            for r in ext.line_info.iter().filter(|r| (lo..hi).contains(&r.insn_off)) {
-                line_info.push(LineInfo { insn_off: rebase(r.insn_off), ..*r });
+            for r in ext
+                .line_info
+                .iter()
+                .filter(|r| (lo..hi).contains(&r.insn_off))
+            {
+                line_info.push(LineInfo {
+                    insn_off: rebase(r.insn_off),
+                    ..*r
+                });
             }
-            for r in ext.core_relos.iter().filter(|r| (lo..hi).contains(&r.insn_off)) {
-                core_relos.push(CoreRelo { insn_off: rebase(r.insn_off) * INSN_SIZE as u32, ..*r });
+            for r in ext
+                .core_relos
+                .iter()
+                .filter(|r| (lo..hi).contains(&r.insn_off))
+            {
+                core_relos.push(CoreRelo {
+                    insn_off: rebase(r.insn_off) * INSN_SIZE as u32,
+                    ..*r
+                });
             }
         }
         Ok(ProgPlan {
@@ -778,7 +934,12 @@ impl<'e, 'a> Planner<'e, 'a> {
 
     /// Appends called subprograms depth-first, as libbpf does, and points
     /// each call at its callee's place in this program.
-    fn reloc_code(&self, insns: &mut Vec<Insn>, placed: &mut Vec<(usize, usize)>, which: usize) -> Result<(), Error> {
+    fn reloc_code(
+        &self,
+        insns: &mut Vec<Insn>,
+        placed: &mut Vec<(usize, usize)>,
+        which: usize,
+    ) -> Result<(), Error> {
         let (fi, start) = placed[which];
         let f = self.funcs[fi].clone();
         let text = self.elf.section(".text").map(|s| s.index);
@@ -798,7 +959,9 @@ impl<'e, 'a> Planner<'e, 'a> {
                         continue; // An extern: handled with the data relocations.
                     }
                     let in_text = sym.section == text && text.is_some();
-                    if is_ld && !(in_text && (sym.kind == SymKind::Func || sym.kind == SymKind::Section)) {
+                    if is_ld
+                        && !(in_text && (sym.kind == SymKind::Func || sym.kind == SymKind::Section))
+                    {
                         continue; // Map or data reference.
                     }
                     if !in_text {
@@ -815,7 +978,9 @@ impl<'e, 'a> Planner<'e, 'a> {
                         return Err(Error::Prog {
                             prog: f.name.clone(),
                             section: self.elf.sections[f.sec].name.clone(),
-                            msg: format!("call at insn {i} has no relocation and is not in `.text`"),
+                            msg: format!(
+                                "call at insn {i} has no relocation and is not in `.text`"
+                            ),
                         });
                     }
                     (f.start + i) as i64 + i64::from(insn.imm) + 1
@@ -831,13 +996,17 @@ impl<'e, 'a> Planner<'e, 'a> {
                     continue;
                 }
             };
-            let callee = self.funcs.iter().position(|g| Some(g.sec) == text && g.start as i64 == target).ok_or_else(|| {
-                Error::Prog {
+            let callee = self
+                .funcs
+                .iter()
+                .position(|g| Some(g.sec) == text && g.start as i64 == target)
+                .ok_or_else(|| Error::Prog {
                     prog: f.name.clone(),
                     section: self.elf.sections[f.sec].name.clone(),
-                    msg: format!("insn {i} calls `.text` instruction {target}, which starts no function"),
-                }
-            })?;
+                    msg: format!(
+                        "insn {i} calls `.text` instruction {target}, which starts no function"
+                    ),
+                })?;
             let callee_start = match placed.iter().find(|p| p.0 == callee) {
                 Some(p) => p.1,
                 None => {
@@ -861,12 +1030,22 @@ impl<'e, 'a> Planner<'e, 'a> {
         if let Some(i) = self.externs.iter().position(|e| e.name == name) {
             return i;
         }
-        self.externs.push(Extern { name: name.to_string(), kind, weak });
+        self.externs.push(Extern {
+            name: name.to_string(),
+            kind,
+            weak,
+        });
         self.externs.len() - 1
     }
 
     /// Applies map, global data and extern relocations of one function.
-    fn reloc_data(&mut self, insns: &mut [Insn], fi: usize, start: usize, refs: &mut Vec<(usize, usize, ExternUse)>) -> Result<(), Error> {
+    fn reloc_data(
+        &mut self,
+        insns: &mut [Insn],
+        fi: usize,
+        start: usize,
+        refs: &mut Vec<(usize, usize, ExternUse)>,
+    ) -> Result<(), Error> {
         let f = self.funcs[fi].clone();
         let text = self.elf.section(".text").map(|s| s.index);
         let relocs = self.elf.sections[f.sec].relocs.clone();
@@ -882,19 +1061,30 @@ impl<'e, 'a> Planner<'e, 'a> {
             let sym = self.elf.symbols[r.sym].clone();
             let insn = insns[idx];
             if r.r_type != R_BPF_64_64 && r.r_type != R_BPF_64_32 {
-                return Err(self.reloc_err(f.sec, ri, format!("unsupported relocation type {}", r.r_type)));
+                return Err(self.reloc_err(
+                    f.sec,
+                    ri,
+                    format!("unsupported relocation type {}", r.r_type),
+                ));
             }
             if sym.section.is_none() {
                 // Extern: kfunc or ksym, described by BTF in `.ksyms`.
                 let (btf_kind, typeless) = self.find_extern(&sym.name).ok_or_else(|| {
-                    self.reloc_err(f.sec, ri, "extern has no BTF in `.ksyms` (kconfig externs are not supported)")
+                    self.reloc_err(
+                        f.sec,
+                        ri,
+                        "extern has no BTF in `.ksyms` (kconfig externs are not supported)",
+                    )
                 })?;
                 let (kind, usage) = if insn.is_pseudo_call() && btf_kind == btf::KIND_FUNC {
                     insns[idx].src = insn::BPF_PSEUDO_KFUNC_CALL;
                     insns[idx].imm = 0;
                     insns[idx].off = 0;
                     (ExternKind::Btf(btf::KIND_FUNC), ExternUse::Call)
-                } else if insn.is_ld_imm64() && idx + 1 < insns.len() && (btf_kind == btf::KIND_VAR || btf_kind == btf::KIND_FUNC) {
+                } else if insn.is_ld_imm64()
+                    && idx + 1 < insns.len()
+                    && (btf_kind == btf::KIND_VAR || btf_kind == btf::KIND_FUNC)
+                {
                     insns[idx].src = if typeless { 0 } else { insn::BPF_PSEUDO_BTF_ID };
                     insns[idx].imm = 0;
                     insns[idx + 1].imm = 0;
@@ -904,7 +1094,11 @@ impl<'e, 'a> Planner<'e, 'a> {
                         (ExternKind::Btf(btf_kind), ExternUse::LdBtf)
                     }
                 } else {
-                    return Err(self.reloc_err(f.sec, ri, "unsupported use of an extern (only kfunc calls and ksym loads)"));
+                    return Err(self.reloc_err(
+                        f.sec,
+                        ri,
+                        "unsupported use of an extern (only kfunc calls and ksym loads)",
+                    ));
                 };
                 let e = self.extern_index(&sym.name, kind, sym.weak);
                 refs.push((idx, e, usage));
@@ -918,17 +1112,27 @@ impl<'e, 'a> Planner<'e, 'a> {
                 continue; // Callback address, done by reloc_code.
             }
             if !insn.is_ld_imm64() || r.r_type != R_BPF_64_64 {
-                return Err(self.reloc_err(f.sec, ri, format!("relocation on instruction code {:#04x}, expected ld_imm64", insn.code)));
+                return Err(self.reloc_err(
+                    f.sec,
+                    ri,
+                    format!(
+                        "relocation on instruction code {:#04x}, expected ld_imm64",
+                        insn.code
+                    ),
+                ));
             }
             if idx + 1 >= insns.len() {
                 return Err(self.reloc_err(f.sec, ri, "ld_imm64 is truncated"));
             }
             let sec_name = self.elf.sections[sec].name.clone();
             if sec_name == ".maps" {
-                let m = *self
-                    .map_at
-                    .get(&(sec, sym.value))
-                    .ok_or_else(|| self.reloc_err(f.sec, ri, format!("no map at offset {:#x} of `.maps`", sym.value)))?;
+                let m = *self.map_at.get(&(sec, sym.value)).ok_or_else(|| {
+                    self.reloc_err(
+                        f.sec,
+                        ri,
+                        format!("no map at offset {:#x} of `.maps`", sym.value),
+                    )
+                })?;
                 insns[idx].src = insn::BPF_PSEUDO_MAP_IDX;
                 insns[idx].imm = m as i32;
             } else if let Some(&m) = self.map_at.get(&(sec, 0)) {
@@ -939,7 +1143,13 @@ impl<'e, 'a> Planner<'e, 'a> {
                 insns[idx].src = insn::BPF_PSEUDO_MAP_IDX_VALUE;
                 insns[idx].imm = m as i32;
             } else {
-                return Err(self.reloc_err(f.sec, ri, format!("reference to section `{sec_name}`, which is neither a map nor global data")));
+                return Err(self.reloc_err(
+                    f.sec,
+                    ri,
+                    format!(
+                        "reference to section `{sec_name}`, which is neither a map nor global data"
+                    ),
+                ));
             }
         }
         Ok(())
@@ -961,7 +1171,11 @@ impl<'e, 'a> Planner<'e, 'a> {
                 }
                 let path = self.btf.str_at(l.file_name_off).to_string();
                 let base = path.rsplit('/').next().unwrap_or(&path).to_string();
-                let off = if base == path { l.file_name_off } else { self.btf.add_string(&base) };
+                let off = if base == path {
+                    l.file_name_off
+                } else {
+                    self.btf.add_string(&base)
+                };
                 renamed.insert(l.file_name_off, off);
             }
         }
@@ -991,10 +1205,19 @@ mod tests {
     #[test]
     fn libbpf_map_names() {
         assert_eq!(internal_map_name("iterators", ".rodata"), "iterator.rodata");
-        assert_eq!(internal_map_name("iterators_bpf", ".rodata"), "iterator.rodata");
+        assert_eq!(
+            internal_map_name("iterators_bpf", ".rodata"),
+            "iterator.rodata"
+        );
         assert_eq!(internal_map_name("x", ".bss"), "x.bss");
-        assert_eq!(internal_map_name("corpus", ".rodata.str1.1"), ".rodata.str1.1");
-        assert_eq!(internal_map_name("obj", ".data.very_long_section"), ".data.very_long");
+        assert_eq!(
+            internal_map_name("corpus", ".rodata.str1.1"),
+            ".rodata.str1.1"
+        );
+        assert_eq!(
+            internal_map_name("obj", ".data.very_long_section"),
+            ".data.very_long"
+        );
         assert_eq!(default_obj_name("/a/b/iterators.bpf.o"), "iterators");
     }
 }

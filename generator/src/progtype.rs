@@ -60,25 +60,123 @@ struct Rule {
 }
 
 const fn r(prefix: &'static str, exact: bool, prog_type: u32, attach: u32) -> Rule {
-    Rule { prefix, exact, prog_type, attach, sleepable: false, target: None }
+    Rule {
+        prefix,
+        exact,
+        prog_type,
+        attach,
+        sleepable: false,
+        target: None,
+    }
 }
 
-const fn t(prefix: &'static str, attach: u32, sleepable: bool, tp: &'static str, kind: u32, prog_type: u32) -> Rule {
-    Rule { prefix, exact: false, prog_type, attach, sleepable, target: Some((tp, kind)) }
+const fn t(
+    prefix: &'static str,
+    attach: u32,
+    sleepable: bool,
+    tp: &'static str,
+    kind: u32,
+    prog_type: u32,
+) -> Rule {
+    Rule {
+        prefix,
+        exact: false,
+        prog_type,
+        attach,
+        sleepable,
+        target: Some((tp, kind)),
+    }
 }
 
 const RULES: &[Rule] = &[
-    t("iter/", ATTACH_TRACE_ITER, false, "bpf_iter_", KIND_FUNC, PROG_TRACING),
-    t("iter.s/", ATTACH_TRACE_ITER, true, "bpf_iter_", KIND_FUNC, PROG_TRACING),
-    t("fentry/", ATTACH_TRACE_FENTRY, false, "", KIND_FUNC, PROG_TRACING),
-    t("fentry.s/", ATTACH_TRACE_FENTRY, true, "", KIND_FUNC, PROG_TRACING),
-    t("fexit/", ATTACH_TRACE_FEXIT, false, "", KIND_FUNC, PROG_TRACING),
-    t("fexit.s/", ATTACH_TRACE_FEXIT, true, "", KIND_FUNC, PROG_TRACING),
-    t("fmod_ret/", ATTACH_MODIFY_RETURN, false, "", KIND_FUNC, PROG_TRACING),
-    t("fmod_ret.s/", ATTACH_MODIFY_RETURN, true, "", KIND_FUNC, PROG_TRACING),
-    t("tp_btf/", ATTACH_TRACE_RAW_TP, false, "btf_trace_", KIND_TYPEDEF, PROG_TRACING),
-    t("lsm/", ATTACH_LSM_MAC, false, "bpf_lsm_", KIND_FUNC, PROG_LSM),
-    t("lsm.s/", ATTACH_LSM_MAC, true, "bpf_lsm_", KIND_FUNC, PROG_LSM),
+    t(
+        "iter/",
+        ATTACH_TRACE_ITER,
+        false,
+        "bpf_iter_",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "iter.s/",
+        ATTACH_TRACE_ITER,
+        true,
+        "bpf_iter_",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "fentry/",
+        ATTACH_TRACE_FENTRY,
+        false,
+        "",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "fentry.s/",
+        ATTACH_TRACE_FENTRY,
+        true,
+        "",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "fexit/",
+        ATTACH_TRACE_FEXIT,
+        false,
+        "",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "fexit.s/",
+        ATTACH_TRACE_FEXIT,
+        true,
+        "",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "fmod_ret/",
+        ATTACH_MODIFY_RETURN,
+        false,
+        "",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "fmod_ret.s/",
+        ATTACH_MODIFY_RETURN,
+        true,
+        "",
+        KIND_FUNC,
+        PROG_TRACING,
+    ),
+    t(
+        "tp_btf/",
+        ATTACH_TRACE_RAW_TP,
+        false,
+        "btf_trace_",
+        KIND_TYPEDEF,
+        PROG_TRACING,
+    ),
+    t(
+        "lsm/",
+        ATTACH_LSM_MAC,
+        false,
+        "bpf_lsm_",
+        KIND_FUNC,
+        PROG_LSM,
+    ),
+    t(
+        "lsm.s/",
+        ATTACH_LSM_MAC,
+        true,
+        "bpf_lsm_",
+        KIND_FUNC,
+        PROG_LSM,
+    ),
     r("raw_tp", false, PROG_RAW_TRACEPOINT, 0),
     r("raw_tracepoint", false, PROG_RAW_TRACEPOINT, 0),
     r("tp", false, PROG_TRACEPOINT, 0),
@@ -91,17 +189,46 @@ const RULES: &[Rule] = &[
     r("classifier", true, PROG_SCHED_CLS, 0),
     r("action", true, PROG_SCHED_ACT, 0),
     r("perf_event", true, PROG_PERF_EVENT, 0),
-    r("cgroup_skb/ingress", true, PROG_CGROUP_SKB, ATTACH_CGROUP_INET_INGRESS),
-    r("cgroup_skb/egress", true, PROG_CGROUP_SKB, ATTACH_CGROUP_INET_EGRESS),
-    r("cgroup/sock_create", true, PROG_CGROUP_SOCK, ATTACH_CGROUP_INET_SOCK_CREATE),
-    r("cgroup/sock", true, PROG_CGROUP_SOCK, ATTACH_CGROUP_INET_SOCK_CREATE),
-    Rule { prefix: "syscall", exact: true, prog_type: PROG_SYSCALL, attach: 0, sleepable: true, target: None },
+    r(
+        "cgroup_skb/ingress",
+        true,
+        PROG_CGROUP_SKB,
+        ATTACH_CGROUP_INET_INGRESS,
+    ),
+    r(
+        "cgroup_skb/egress",
+        true,
+        PROG_CGROUP_SKB,
+        ATTACH_CGROUP_INET_EGRESS,
+    ),
+    r(
+        "cgroup/sock_create",
+        true,
+        PROG_CGROUP_SOCK,
+        ATTACH_CGROUP_INET_SOCK_CREATE,
+    ),
+    r(
+        "cgroup/sock",
+        true,
+        PROG_CGROUP_SOCK,
+        ATTACH_CGROUP_INET_SOCK_CREATE,
+    ),
+    Rule {
+        prefix: "syscall",
+        exact: true,
+        prog_type: PROG_SYSCALL,
+        attach: 0,
+        sleepable: true,
+        target: None,
+    },
 ];
 
 /// Interprets a SEC name; `None` if no rule matches.
 pub fn sec_def(sec: &str) -> Option<SecDef> {
     for rule in RULES {
-        let Some(rest) = sec.strip_prefix(rule.prefix) else { continue };
+        let Some(rest) = sec.strip_prefix(rule.prefix) else {
+            continue;
+        };
         let matched = if let Some((tp, kind)) = rule.target {
             if rest.is_empty() {
                 continue;
@@ -129,10 +256,26 @@ mod tests {
     #[test]
     fn known_sections() {
         let d = sec_def("iter/bpf_map").unwrap();
-        assert_eq!((d.prog_type, d.expected_attach_type), (PROG_TRACING, ATTACH_TRACE_ITER));
-        assert_eq!(d.attach_target, Some(("bpf_iter_bpf_map".into(), KIND_FUNC)));
-        assert_eq!(sec_def("tp_btf/sched_switch").unwrap().attach_target.unwrap().0, "btf_trace_sched_switch");
-        assert_eq!(sec_def("kprobe/do_sys_open").unwrap().prog_type, PROG_KPROBE);
+        assert_eq!(
+            (d.prog_type, d.expected_attach_type),
+            (PROG_TRACING, ATTACH_TRACE_ITER)
+        );
+        assert_eq!(
+            d.attach_target,
+            Some(("bpf_iter_bpf_map".into(), KIND_FUNC))
+        );
+        assert_eq!(
+            sec_def("tp_btf/sched_switch")
+                .unwrap()
+                .attach_target
+                .unwrap()
+                .0,
+            "btf_trace_sched_switch"
+        );
+        assert_eq!(
+            sec_def("kprobe/do_sys_open").unwrap().prog_type,
+            PROG_KPROBE
+        );
         assert_eq!(sec_def("syscall").unwrap().prog_flags, F_SLEEPABLE);
         assert_eq!(sec_def("xdp").unwrap().expected_attach_type, ATTACH_XDP);
         assert!(sec_def("xdpfoo").is_none());

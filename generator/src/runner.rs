@@ -85,7 +85,14 @@ pub fn sys_bpf(cmd: u32, attr: &mut Attr) -> io::Result<i64> {
     // SAFETY: `attr` is a valid, exclusively borrowed buffer of `ATTR_SIZE`
     // bytes. Pointer fields inside it refer to buffers the caller keeps alive
     // for the duration of the call (see above); the kernel checks sizes.
-    let r = unsafe { libc::syscall(libc::SYS_bpf, cmd as libc::c_long, attr.0.as_mut_ptr(), ATTR_SIZE) };
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd as libc::c_long,
+            attr.0.as_mut_ptr(),
+            ATTR_SIZE,
+        )
+    };
     if r < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -161,11 +168,18 @@ fn cstr_log(buf: &[u8]) -> String {
 /// Creates the loader map holding `data`, like `bpf_load_and_run`.
 fn loader_map(data: &[u8]) -> io::Result<OwnedFd> {
     let mut a = Attr::default();
-    a.u32(0, 2).u32(4, 4).u32(8, data.len() as u32).u32(12, 1).name(28, "__loader.map");
+    a.u32(0, 2)
+        .u32(4, 4)
+        .u32(8, data.len() as u32)
+        .u32(12, 1)
+        .name(28, "__loader.map");
     let map = fd_call(BPF_MAP_CREATE, &mut a)?;
     let key = 0u32;
     let mut a = Attr::default();
-    a.u32(0, map.as_raw_fd() as u32).ptr(8, &key).ptr(16, data.as_ptr()).u64(24, 0);
+    a.u32(0, map.as_raw_fd() as u32)
+        .ptr(8, &key)
+        .ptr(16, data.as_ptr())
+        .u64(24, 0);
     sys_bpf(BPF_MAP_UPDATE_ELEM, &mut a)?;
     let mut a = Attr::default();
     a.u32(0, map.as_raw_fd() as u32);
@@ -176,14 +190,28 @@ fn loader_map(data: &[u8]) -> io::Result<OwnedFd> {
 /// Runs a loader exactly as a user-space light skeleton does: loader map,
 /// sleepable syscall program with `fd_array = [map]`, `BPF_PROG_RUN` with
 /// the ctx, loader map and program closed afterwards.
-pub fn run_loader(insns: &[u8], data: &[u8], nmaps: usize, nprogs: usize, opts: &RunOpts) -> Result<Loaded, RunError> {
-    let fail = |step, err| RunError { step, err, log: String::new() };
+pub fn run_loader(
+    insns: &[u8],
+    data: &[u8],
+    nmaps: usize,
+    nprogs: usize,
+    opts: &RunOpts,
+) -> Result<Loaded, RunError> {
+    let fail = |step, err| RunError {
+        step,
+        err,
+        log: String::new(),
+    };
     let map = loader_map(data).map_err(|e| fail("failed to create loader map", e))?;
     let mut log = vec![0u8; if opts.log_level > 0 { 4 << 20 } else { 0 }];
     let mut cbuf = CtxBuf::new(nmaps, nprogs);
     cbuf.put_u32(ctx::LOG_LEVEL, opts.log_level);
     cbuf.put_u32(ctx::LOG_SIZE, log.len() as u32);
-    let log_ptr = if log.is_empty() { std::ptr::null_mut() } else { log.as_mut_ptr() };
+    let log_ptr = if log.is_empty() {
+        std::ptr::null_mut()
+    } else {
+        log.as_mut_ptr()
+    };
     cbuf.put_u64(ctx::LOG_BUF, log_ptr as usize as u64);
     for (i, &m) in opts.max_entries.iter().enumerate().take(nmaps) {
         cbuf.put_u32(ctx::map_max_entries(i), m);
@@ -206,11 +234,16 @@ pub fn run_loader(insns: &[u8], data: &[u8], nmaps: usize, nprogs: usize, opts: 
         .u32(44, F_SLEEPABLE)
         .name(48, "__loader.prog")
         .ptr(120, &map_fd);
-    let prog = fd_call(BPF_PROG_LOAD, &mut a)
-        .map_err(|e| RunError { step: "failed to load loader prog", err: e, log: cstr_log(&log) })?;
+    let prog = fd_call(BPF_PROG_LOAD, &mut a).map_err(|e| RunError {
+        step: "failed to load loader prog",
+        err: e,
+        log: cstr_log(&log),
+    })?;
     let mut a = Attr::default();
     let ctx_bytes = cbuf.bytes_mut();
-    a.u32(0, prog.as_raw_fd() as u32).u32(40, ctx_bytes.len() as u32).ptr(48, ctx_bytes.as_mut_ptr());
+    a.u32(0, prog.as_raw_fd() as u32)
+        .u32(40, ctx_bytes.len() as u32)
+        .ptr(48, ctx_bytes.as_mut_ptr());
     sys_bpf(BPF_PROG_RUN, &mut a).map_err(|e| fail("failed to execute loader prog", e))?;
     let ret = a.get_u32(4) as i32;
     drop(prog);
@@ -222,8 +255,12 @@ pub fn run_loader(insns: &[u8], data: &[u8], nmaps: usize, nprogs: usize, opts: 
             log: cstr_log(&log),
         });
     }
-    let maps = (0..nmaps).map(|i| own(cbuf.map_fd(i))).collect::<io::Result<Vec<_>>>();
-    let progs = (0..nprogs).map(|j| own(cbuf.prog_fd(j))).collect::<io::Result<Vec<_>>>();
+    let maps = (0..nmaps)
+        .map(|i| own(cbuf.map_fd(i)))
+        .collect::<io::Result<Vec<_>>>();
+    let progs = (0..nprogs)
+        .map(|j| own(cbuf.prog_fd(j)))
+        .collect::<io::Result<Vec<_>>>();
     Ok(Loaded {
         maps: maps.map_err(|e| fail("reading map fds", e))?,
         progs: progs.map_err(|e| fail("reading prog fds", e))?,
@@ -257,7 +294,9 @@ pub fn obj_get(path: &str) -> io::Result<OwnedFd> {
 
 fn info(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<()> {
     let mut a = Attr::default();
-    a.u32(0, fd.as_raw_fd() as u32).u32(4, buf.len() as u32).ptr(8, buf.as_mut_ptr());
+    a.u32(0, fd.as_raw_fd() as u32)
+        .u32(4, buf.len() as u32)
+        .ptr(8, buf.as_mut_ptr());
     sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &mut a).map(|_| ())
 }
 
@@ -357,7 +396,9 @@ pub fn map_info(fd: &OwnedFd) -> io::Result<MapInfo> {
 pub fn map_lookup(fd: &OwnedFd, key: &[u8], value_size: usize) -> io::Result<Vec<u8>> {
     let mut v = vec![0u8; value_size];
     let mut a = Attr::default();
-    a.u32(0, fd.as_raw_fd() as u32).ptr(8, key.as_ptr()).ptr(16, v.as_mut_ptr());
+    a.u32(0, fd.as_raw_fd() as u32)
+        .ptr(8, key.as_ptr())
+        .ptr(16, v.as_mut_ptr());
     sys_bpf(BPF_MAP_LOOKUP_ELEM, &mut a)?;
     Ok(v)
 }
@@ -370,5 +411,7 @@ pub fn probe() -> Result<(), String> {
     }
     let mut a = Attr::default();
     a.u32(0, 2).u32(4, 4).u32(8, 4).u32(12, 1);
-    fd_call(BPF_MAP_CREATE, &mut a).map(drop).map_err(|e| format!("bpf(BPF_MAP_CREATE) failed: {e}"))
+    fd_call(BPF_MAP_CREATE, &mut a)
+        .map(drop)
+        .map_err(|e| format!("bpf(BPF_MAP_CREATE) failed: {e}"))
 }

@@ -30,12 +30,22 @@ fn inspect(loaded: runner::Loaded) -> Side {
     for fd in &loaded.maps {
         let i = runner::map_info(fd).unwrap();
         // Global data and small arrays: compare the first value.
-        let c = (i.map_type == 2 && i.value_size > 0).then(|| runner::map_lookup(fd, &0u32.to_ne_bytes(), i.value_size as usize).unwrap());
+        let c = (i.map_type == 2 && i.value_size > 0)
+            .then(|| runner::map_lookup(fd, &0u32.to_ne_bytes(), i.value_size as usize).unwrap());
         contents.push(c);
         maps.push(i);
     }
-    let progs = loaded.progs.iter().map(|fd| runner::prog_info(fd).unwrap()).collect();
-    Side { maps, contents, progs, fds: loaded }
+    let progs = loaded
+        .progs
+        .iter()
+        .map(|fd| runner::prog_info(fd).unwrap())
+        .collect();
+    Side {
+        maps,
+        contents,
+        progs,
+        fds: loaded,
+    }
 }
 
 fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
@@ -45,7 +55,11 @@ fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
     let plan = Plan::build(&obj, name).unwrap_or_else(|e| panic!("{name}: {e}"));
     let ours = generate(&plan, Endian::host()).unwrap();
     assert_eq!(plan.maps.len(), theirs.maps.len(), "{name}: map count");
-    assert_eq!(plan.progs.len(), theirs.progs.len(), "{name}: program count");
+    assert_eq!(
+        plan.progs.len(),
+        theirs.progs.len(),
+        "{name}: program count"
+    );
     for (m, t) in plan.maps.iter().zip(&theirs.maps) {
         assert_eq!(&m.ident, t, "{name}: skeleton map names differ");
     }
@@ -53,24 +67,49 @@ fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
         return None;
     }
     let opts = RunOpts::default();
-    let t = runner::run_loader(&theirs.insns, &theirs.data, theirs.maps.len(), theirs.progs.len(), &opts)
-        .unwrap_or_else(|e| panic!("{name}: bpftool's loader failed: {e}"));
-    let o = runner::run_loader(&ours.insns, &ours.data, plan.maps.len(), plan.progs.len(), &RunOpts { log_level: 1, ..opts })
-        .unwrap_or_else(|e| panic!("{name}: our loader failed: {e}"));
+    let t = runner::run_loader(
+        &theirs.insns,
+        &theirs.data,
+        theirs.maps.len(),
+        theirs.progs.len(),
+        &opts,
+    )
+    .unwrap_or_else(|e| panic!("{name}: bpftool's loader failed: {e}"));
+    let o = runner::run_loader(
+        &ours.insns,
+        &ours.data,
+        plan.maps.len(),
+        plan.progs.len(),
+        &RunOpts {
+            log_level: 1,
+            ..opts
+        },
+    )
+    .unwrap_or_else(|e| panic!("{name}: our loader failed: {e}"));
     Some((inspect(o), inspect(t), plan))
 }
 
 fn compare(name: &str) {
     let _g = serial();
-    let Some((ours, theirs, plan)) = load_both(name) else { return };
+    let Some((ours, theirs, plan)) = load_both(name) else {
+        return;
+    };
     for (i, (o, t)) in ours.maps.iter().zip(&theirs.maps).enumerate() {
         let what = format!("{name}: map #{i} `{}`", plan.maps[i].name);
         assert_eq!(o.name, t.name, "{what}: name");
         assert_eq!(o.map_type, t.map_type, "{what}: type");
-        assert_eq!((o.key_size, o.value_size), (t.key_size, t.value_size), "{what}: key/value size");
+        assert_eq!(
+            (o.key_size, o.value_size),
+            (t.key_size, t.value_size),
+            "{what}: key/value size"
+        );
         assert_eq!(o.max_entries, t.max_entries, "{what}: max_entries");
         assert_eq!(o.map_flags, t.map_flags, "{what}: flags");
-        assert_eq!((o.btf_key_type_id, o.btf_value_type_id), (t.btf_key_type_id, t.btf_value_type_id), "{what}: BTF ids");
+        assert_eq!(
+            (o.btf_key_type_id, o.btf_value_type_id),
+            (t.btf_key_type_id, t.btf_value_type_id),
+            "{what}: BTF ids"
+        );
         assert_eq!(ours.contents[i], theirs.contents[i], "{what}: contents");
     }
     for (j, (o, t)) in ours.progs.iter().zip(&theirs.progs).enumerate() {
@@ -80,7 +119,11 @@ fn compare(name: &str) {
         assert_eq!(o.tag, t.tag, "{what}: tag (instructions after relocation)");
         assert_eq!(o.nr_map_ids, t.nr_map_ids, "{what}: maps used");
         assert_eq!(o.attach_btf_id, t.attach_btf_id, "{what}: attach_btf_id");
-        assert_eq!((o.nr_func_info, o.nr_line_info), (t.nr_func_info, t.nr_line_info), "{what}: func/line info");
+        assert_eq!(
+            (o.nr_func_info, o.nr_line_info),
+            (t.nr_func_info, t.nr_line_info),
+            "{what}: func/line info"
+        );
         assert_eq!(o.xlated_len, t.xlated_len, "{what}: translated length");
     }
     let _: (&[OwnedFd], &[OwnedFd]) = (&ours.fds.maps, &theirs.fds.progs);
@@ -102,7 +145,9 @@ differential!(maps, globals, subprogs, core, externs, progtypes, iterators);
 #[test]
 fn iterators_print_like_upstream() {
     let _g = serial();
-    let Some((ours, theirs, plan)) = load_both("iterators") else { return };
+    let Some((ours, theirs, plan)) = load_both("iterators") else {
+        return;
+    };
     let mut texts = Vec::new();
     let mut links = Vec::new();
     for side in [&ours, &theirs] {
@@ -116,19 +161,38 @@ fn iterators_print_like_upstream() {
         }
         texts.push(t);
     }
-    assert_eq!(texts[0], texts[1], "ours and libbpf's iterators print differently");
+    assert_eq!(
+        texts[0], texts[1],
+        "ours and libbpf's iterators print differently"
+    );
     let maps = &texts[0][0];
     let progs = &texts[0][1];
-    assert!(maps.starts_with("  id name             max_entries  cur_entries\n"), "{maps}");
-    assert!(progs.starts_with("  id name             attached\n"), "{progs}");
-    assert!(maps.lines().any(|l| l.contains(" iterator.rodata ") && l.ends_with("           1            0")), "{maps}");
+    assert!(
+        maps.starts_with("  id name             max_entries  cur_entries\n"),
+        "{maps}"
+    );
+    assert!(
+        progs.starts_with("  id name             attached\n"),
+        "{progs}"
+    );
+    assert!(
+        maps.lines()
+            .any(|l| l.contains(" iterator.rodata ") && l.ends_with("           1            0")),
+        "{maps}"
+    );
     let map_row = ours.maps[0].id;
     let row = format!("{map_row:4} {:<16}  {:10}   {:10}", "iterator.rodata", 1, 0);
-    assert!(maps.lines().any(|l| l == row), "missing row {row:?} in\n{maps}");
+    assert!(
+        maps.lines().any(|l| l == row),
+        "missing row {row:?} in\n{maps}"
+    );
     for (p, info) in plan.progs.iter().zip(&ours.progs) {
         let target = p.attach_target.as_ref().unwrap().0.clone();
         let row = format!("{:4} {:<16} {target} ", info.id, p.name);
-        assert!(progs.lines().any(|l| l == row), "missing row {row:?} in\n{progs}");
+        assert!(
+            progs.lines().any(|l| l == row),
+            "missing row {row:?} in\n{progs}"
+        );
     }
     println!("{maps}{progs}");
 }
@@ -148,8 +212,12 @@ fn ctx_overrides() {
     let mut initial = vec![None; plan.maps.len()];
     let replacement = vec![0x11u8, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88];
     initial[data] = Some(replacement.clone());
-    let opts = RunOpts { initial_values: initial, ..Default::default() };
-    let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
+    let opts = RunOpts {
+        initial_values: initial,
+        ..Default::default()
+    };
+    let loaded =
+        runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
     let v = runner::map_lookup(&loaded.maps[data], &0u32.to_ne_bytes(), 8).unwrap();
     assert_eq!(v, replacement);
 
@@ -158,8 +226,12 @@ fn ctx_overrides() {
     let l = generate(&plan, Endian::host()).unwrap();
     let mut max = vec![0; plan.maps.len()];
     max[0] = 1000;
-    let opts = RunOpts { max_entries: max, ..Default::default() };
-    let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
+    let opts = RunOpts {
+        max_entries: max,
+        ..Default::default()
+    };
+    let loaded =
+        runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
     assert_eq!(runner::map_info(&loaded.maps[0]).unwrap().max_entries, 1000);
     assert_eq!(runner::map_info(&loaded.maps[1]).unwrap().max_entries, 4);
 }
@@ -175,14 +247,24 @@ fn failure_cleans_up() {
     let mut plan = Plan::build(&obj, "iterators").unwrap();
     // A target that does not exist makes the second program's load fail
     // after the BTF, the map and the first program were created.
-    plan.progs[1].attach_target = Some(("bpf_iter_no_such_target".into(), bpf_lskel::btf::KIND_FUNC));
+    plan.progs[1].attach_target =
+        Some(("bpf_iter_no_such_target".into(), bpf_lskel::btf::KIND_FUNC));
     let l = generate(&plan, Endian::host()).unwrap();
     let before = open_fds();
-    let err = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &RunOpts::default()).unwrap_err();
+    let err = runner::run_loader(
+        &l.insns,
+        &l.data,
+        plan.maps.len(),
+        plan.progs.len(),
+        &RunOpts::default(),
+    )
+    .unwrap_err();
     assert_eq!(err.err.raw_os_error(), Some(libc::ENOENT), "{err}");
     assert_eq!(open_fds(), before, "fds leaked by a failed load");
 }
 
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
 }

@@ -9,7 +9,16 @@ use bpf_lskel::{generate, Endian, Error, Plan};
 use common::synth;
 use object::SectionKind;
 
-const CORPUS: &[&str] = &["maps", "globals", "subprogs", "core", "externs", "progtypes", "tracing", "iterators"];
+const CORPUS: &[&str] = &[
+    "maps",
+    "globals",
+    "subprogs",
+    "core",
+    "externs",
+    "progtypes",
+    "tracing",
+    "iterators",
+];
 
 fn plan(name: &str, suffix: &str) -> Plan {
     let obj = common::corpus_file(&format!("{name}.{suffix}"));
@@ -21,12 +30,18 @@ fn deterministic_and_free_of_build_paths() {
     for name in CORPUS {
         let obj = common::corpus_file(&format!("{name}.bpf.o"));
         // The object itself names the build directory; the loader must not.
-        assert!(obj.windows(10).any(|w| w == b"/work/top/"), "{name}: corpus object lost its path?");
+        assert!(
+            obj.windows(10).any(|w| w == b"/work/top/"),
+            "{name}: corpus object lost its path?"
+        );
         for e in [Endian::Little, Endian::Big] {
             let a = generate(&Plan::build(&obj, name).unwrap(), e).unwrap();
             let b = generate(&Plan::build(&obj, name).unwrap(), e).unwrap();
             assert_eq!(a, b, "{name}: two runs differ");
-            assert!(!a.data.windows(5).any(|w| w == b"/work"), "{name}: blob holds a build path");
+            assert!(
+                !a.data.windows(5).any(|w| w == b"/work"),
+                "{name}: blob holds a build path"
+            );
         }
     }
 }
@@ -36,11 +51,27 @@ fn both_byte_orders_agree() {
     for name in CORPUS {
         let el = plan(name, "bpf.o");
         let eb = plan(name, "bpfeb.o");
-        let strip = |p: &Plan| p.maps.iter().map(|m| bpf_lskel::plan::MapPlan { initial: None, ..m.clone() }).collect::<Vec<_>>();
-        assert_eq!(strip(&el), strip(&eb), "{name}: maps differ between bpfel and bpfeb objects");
+        let strip = |p: &Plan| {
+            p.maps
+                .iter()
+                .map(|m| bpf_lskel::plan::MapPlan {
+                    initial: None,
+                    ..m.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            strip(&el),
+            strip(&eb),
+            "{name}: maps differ between bpfel and bpfeb objects"
+        );
         for i in 0..el.maps.len() {
             for e in [Endian::Little, Endian::Big] {
-                assert_eq!(el.initial_value(i, e).unwrap(), eb.initial_value(i, e).unwrap(), "{name}: map #{i} contents ({e})");
+                assert_eq!(
+                    el.initial_value(i, e).unwrap(),
+                    eb.initial_value(i, e).unwrap(),
+                    "{name}: map #{i} contents ({e})"
+                );
             }
         }
         // Code may legitimately differ (clang folds constants such as
@@ -50,18 +81,36 @@ fn both_byte_orders_agree() {
                 .iter()
                 .map(|q| {
                     let code: Vec<_> = q.insns.iter().map(|i| (i.code, i.dst, i.src)).collect();
-                    (q.name.clone(), q.prog_type, q.attach_target.clone(), code, q.func_info.clone(), q.line_info.len(), q.core_relos.clone())
+                    (
+                        q.name.clone(),
+                        q.prog_type,
+                        q.attach_target.clone(),
+                        code,
+                        q.func_info.clone(),
+                        q.line_info.len(),
+                        q.core_relos.clone(),
+                    )
                 })
                 .collect::<Vec<_>>()
         };
-        assert_eq!(shape(&el), shape(&eb), "{name}: programs differ between bpfel and bpfeb objects");
+        assert_eq!(
+            shape(&el),
+            shape(&eb),
+            "{name}: programs differ between bpfel and bpfeb objects"
+        );
         let same_code = el.progs == eb.progs;
-        assert!(same_code || *name == "globals", "{name}: code differs between byte orders");
+        assert!(
+            same_code || *name == "globals",
+            "{name}: code differs between byte orders"
+        );
         for e in [Endian::Little, Endian::Big] {
             let a = generate(&el, e).unwrap();
             let b = generate(&eb, e).unwrap();
             if same_code {
-                assert_eq!(a, b, "{name}: {e}-endian loader depends on the object's byte order");
+                assert_eq!(
+                    a, b,
+                    "{name}: {e}-endian loader depends on the object's byte order"
+                );
             }
         }
         let l = generate(&el, Endian::Little).unwrap();
@@ -77,7 +126,11 @@ fn iterators_loader_is_small() {
     let total = l.insns.len() + l.data.len();
     // Upstream: 2456 B of instructions plus a 6208 B blob.
     let goal = (2456 + 6208) * 8 / 10;
-    println!("iterators loader: {} B insns + {} B blob = {total} B (goal <= {goal} B)", l.insns.len(), l.data.len());
+    println!(
+        "iterators loader: {} B insns + {} B blob = {total} B (goal <= {goal} B)",
+        l.insns.len(),
+        l.data.len()
+    );
     assert!(total <= goal, "loader grew to {total} B, over {goal} B");
 }
 
@@ -93,7 +146,10 @@ fn limits_fail_at_generation_time() {
     let mut p = plan("progtypes", "bpf.o");
     let prog = p.progs[0].clone();
     p.progs = vec![prog; bpf_lskel::gen::MAX_PROGS + 1];
-    assert!(generate(&p, Endian::Little).unwrap_err().to_string().contains("MAX_PROGS"));
+    assert!(generate(&p, Endian::Little)
+        .unwrap_err()
+        .to_string()
+        .contains("MAX_PROGS"));
 
     // Just under the limits still works.
     p.progs.truncate(200);
@@ -118,12 +174,22 @@ fn rustfmt_check(text: &str) -> Option<bool> {
 fn rust_back_ends_are_rustfmt_clean() {
     for name in CORPUS {
         let p = plan(name, "bpf.o");
-        let loaders = vec![generate(&p, Endian::Little).unwrap(), generate(&p, Endian::Big).unwrap()];
-        let o = Options { name: name.to_string(), source: format!("{name}.bpf.o"), command: "bpf-lskel ...".into() };
+        let loaders = vec![
+            generate(&p, Endian::Little).unwrap(),
+            generate(&p, Endian::Big).unwrap(),
+        ];
+        let o = Options {
+            name: name.to_string(),
+            source: format!("{name}.bpf.o"),
+            command: "bpf-lskel ...".into(),
+        };
         for lang in [Lang::RustKernel, Lang::RustUser] {
             let text = backend::render(lang, &p, &loaders, &o).unwrap();
             assert!(text.starts_with("// SPDX-License-Identifier: GPL-2.0\n// GENERATED"));
-            assert!(!text.contains("unsafe"), "{name}: generated code must not use unsafe");
+            assert!(
+                !text.contains("unsafe"),
+                "{name}: generated code must not use unsafe"
+            );
             match rustfmt_check(&text) {
                 Some(ok) => assert!(ok, "{name} {lang:?}: output is not rustfmt-formatted"),
                 None => eprintln!("SKIPPED rustfmt check: rustfmt not found"),
@@ -139,7 +205,10 @@ fn expect_err(bytes: &[u8], want: &str) -> Error {
     match Plan::build(bytes, "t") {
         Ok(_) => panic!("accepted bad input, wanted error containing {want:?}"),
         Err(e) => {
-            assert!(e.to_string().contains(want), "error `{e}` does not mention {want:?}");
+            assert!(
+                e.to_string().contains(want),
+                "error `{e}` does not mention {want:?}"
+            );
             e
         }
     }
@@ -205,15 +274,27 @@ fn missing_and_corrupt_btf() {
 #[test]
 fn unknown_relocation_type() {
     let mut e = synth::Elf::bpf();
-    let insns = vec![Insn::new(0x18, 1, 0, 0, 0), Insn::new(0, 0, 0, 0, 0), Insn::new(0xb7, 0, 0, 0, 0), Insn::new(0x95, 0, 0, 0, 0)];
+    let insns = vec![
+        Insn::new(0x18, 1, 0, 0, 0),
+        Insn::new(0, 0, 0, 0, 0),
+        Insn::new(0xb7, 0, 0, 0, 0),
+        Insn::new(0x95, 0, 0, 0, 0),
+    ];
     let sec = e.prog("xdp", "prog", &insns);
     let data = e.section(".data", SectionKind::Data, &[0; 8]);
     let sym = e.obj.section_symbol(data);
     e.reloc(sec, 0, sym, 3);
-    e.section(".BTF", SectionKind::Other, &synth::btf().encode(Endian::Little));
+    e.section(
+        ".BTF",
+        SectionKind::Other,
+        &synth::btf().encode(Endian::Little),
+    );
     let err = expect_err(&e.build(), "unsupported relocation type 3");
     let msg = err.to_string();
-    assert!(msg.contains("section `xdp`") && msg.contains("0x0"), "{msg}");
+    assert!(
+        msg.contains("section `xdp`") && msg.contains("0x0"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -231,7 +312,11 @@ fn unsupported_map_and_program_types() {
 
     let mut e = synth::Elf::bpf();
     e.prog("frobnicate/x", "p", &synth::ret0());
-    e.section(".BTF", SectionKind::Other, &synth::btf().encode(Endian::Little));
+    e.section(
+        ".BTF",
+        SectionKind::Other,
+        &synth::btf().encode(Endian::Little),
+    );
     let err = expect_err(&e.build(), "unknown section name `frobnicate/x`");
     assert!(err.to_string().contains("program `p`"), "{err}");
 }

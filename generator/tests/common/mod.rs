@@ -84,7 +84,10 @@ fn c_literal(body: &str) -> Vec<u8> {
 
 fn literal(text: &str, var: &str) -> Vec<u8> {
     let key = format!("static const char {var}[] __attribute__((__aligned__(8))) = \"");
-    let start = text.find(&key).unwrap_or_else(|| panic!("no {var} in skeleton")) + key.len();
+    let start = text
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {var} in skeleton"))
+        + key.len();
     let end = start + text[start..].find("\";").unwrap();
     c_literal(&text[start..end])
 }
@@ -101,7 +104,12 @@ pub fn parse_lskel(text: &str) -> Lskel {
             progs.push(n.trim_end_matches(';').to_string());
         }
     }
-    Lskel { insns: literal(text, "opts_insn"), data: literal(text, "opts_data"), maps, progs }
+    Lskel {
+        insns: literal(text, "opts_insn"),
+        data: literal(text, "opts_data"),
+        maps,
+        progs,
+    }
 }
 
 /// Pieces of a synthetic object built with `object::write`.
@@ -110,7 +118,10 @@ pub mod synth {
     use bpf_lskel::insn::{self, Insn};
     use bpf_lskel::Endian;
     use object::write::{Object, Relocation, SectionId, Symbol, SymbolId, SymbolSection};
-    use object::{Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags, SymbolKind, SymbolScope};
+    use object::{
+        Architecture, BinaryFormat, Endianness, RelocationFlags, SectionKind, SymbolFlags,
+        SymbolKind, SymbolScope,
+    };
 
     /// An ELF object under construction.
     pub struct Elf {
@@ -120,7 +131,9 @@ pub mod synth {
     impl Elf {
         /// A little-endian object for `arch`.
         pub fn new(arch: Architecture) -> Self {
-            Elf { obj: Object::new(BinaryFormat::Elf, arch, Endianness::Little) }
+            Elf {
+                obj: Object::new(BinaryFormat::Elf, arch, Endianness::Little),
+            }
         }
 
         /// A BPF object.
@@ -130,7 +143,9 @@ pub mod synth {
 
         /// Adds a section.
         pub fn section(&mut self, name: &str, kind: SectionKind, data: &[u8]) -> SectionId {
-            let id = self.obj.add_section(Vec::new(), name.as_bytes().to_vec(), kind);
+            let id = self
+                .obj
+                .add_section(Vec::new(), name.as_bytes().to_vec(), kind);
             self.obj.append_section_data(id, data, 8);
             id
         }
@@ -152,7 +167,15 @@ pub mod synth {
         /// Adds a relocation.
         pub fn reloc(&mut self, sec: SectionId, offset: u64, sym: SymbolId, r_type: u32) {
             self.obj
-                .add_relocation(sec, Relocation { offset, symbol: sym, addend: 0, flags: RelocationFlags::Elf { r_type } })
+                .add_relocation(
+                    sec,
+                    Relocation {
+                        offset,
+                        symbol: sym,
+                        addend: 0,
+                        flags: RelocationFlags::Elf { r_type },
+                    },
+                )
                 .unwrap();
         }
 
@@ -177,9 +200,22 @@ pub mod synth {
 
     /// A minimal BTF with an `int`.
     pub fn btf() -> Btf {
-        let mut b = Btf { types: vec![Type { name_off: 0, info: 0, size_or_type: 0, data: vec![] }], strings: vec![0] };
+        let mut b = Btf {
+            types: vec![Type {
+                name_off: 0,
+                info: 0,
+                size_or_type: 0,
+                data: vec![],
+            }],
+            strings: vec![0],
+        };
         let int = b.add_string("int");
-        b.add_type(Type { name_off: int, info: btf::KIND_INT << 24, size_or_type: 4, data: vec![32] });
+        b.add_type(Type {
+            name_off: int,
+            info: btf::KIND_INT << 24,
+            size_or_type: 4,
+            data: vec![32],
+        });
         b
     }
 
@@ -200,19 +236,53 @@ pub mod synth {
     /// Adds a BTF-defined map `name` of `map_type` to `b`, returns the VAR id.
     pub fn btf_map(b: &mut Btf, name: &str, map_type: u32) -> u32 {
         let idx = b.add_string("__ARRAY_SIZE_TYPE__");
-        let idx_t = b.add_type(Type { name_off: idx, info: btf::KIND_INT << 24, size_or_type: 4, data: vec![32] });
-        let arr = b.add_type(Type { name_off: 0, info: btf::KIND_ARRAY << 24, size_or_type: 0, data: vec![1, idx_t, map_type] });
-        let ptr = b.add_type(Type { name_off: 0, info: btf::KIND_PTR << 24, size_or_type: arr, data: vec![] });
+        let idx_t = b.add_type(Type {
+            name_off: idx,
+            info: btf::KIND_INT << 24,
+            size_or_type: 4,
+            data: vec![32],
+        });
+        let arr = b.add_type(Type {
+            name_off: 0,
+            info: btf::KIND_ARRAY << 24,
+            size_or_type: 0,
+            data: vec![1, idx_t, map_type],
+        });
+        let ptr = b.add_type(Type {
+            name_off: 0,
+            info: btf::KIND_PTR << 24,
+            size_or_type: arr,
+            data: vec![],
+        });
         let ty = b.add_string("type");
-        let def = b.add_type(Type { name_off: 0, info: (btf::KIND_STRUCT << 24) | 1, size_or_type: 8, data: vec![ty, ptr, 0] });
+        let def = b.add_type(Type {
+            name_off: 0,
+            info: (btf::KIND_STRUCT << 24) | 1,
+            size_or_type: 8,
+            data: vec![ty, ptr, 0],
+        });
         let n = b.add_string(name);
-        b.add_type(Type { name_off: n, info: btf::KIND_VAR << 24, size_or_type: def, data: vec![btf::VAR_GLOBAL_ALLOCATED] })
+        b.add_type(Type {
+            name_off: n,
+            info: btf::KIND_VAR << 24,
+            size_or_type: def,
+            data: vec![btf::VAR_GLOBAL_ALLOCATED],
+        })
     }
 
     /// Adds a `.maps` DATASEC holding `vars` (8 bytes each).
     pub fn maps_datasec(b: &mut Btf, vars: &[u32]) {
         let n = b.add_string(".maps");
-        let data = vars.iter().enumerate().flat_map(|(i, &v)| [v, (i * 8) as u32, 8]).collect();
-        b.add_type(Type { name_off: n, info: (btf::KIND_DATASEC << 24) | vars.len() as u32, size_or_type: (vars.len() * 8) as u32, data });
+        let data = vars
+            .iter()
+            .enumerate()
+            .flat_map(|(i, &v)| [v, (i * 8) as u32, 8])
+            .collect();
+        b.add_type(Type {
+            name_off: n,
+            info: (btf::KIND_DATASEC << 24) | vars.len() as u32,
+            size_or_type: (vars.len() * 8) as u32,
+            data,
+        });
     }
 }
