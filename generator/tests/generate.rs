@@ -337,3 +337,39 @@ fn minimal_synthetic_object_plans() {
     assert_eq!(p.maps[0].map_type, 2);
     generate(&p, Endian::Big).unwrap();
 }
+
+/// The checked-in skeletons match what the generator makes of the corpus's
+/// iterators object (run `make gen` when this fails).
+#[test]
+fn checked_in_iterators_skeleton_is_fresh() {
+    let top = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let p = plan("iterators", "bpf.o");
+    let loaders = vec![
+        generate(&p, Endian::Little).unwrap(),
+        generate(&p, Endian::Big).unwrap(),
+    ];
+    for (lang, file, name, lang_arg) in [
+        (
+            Lang::RustKernel,
+            "iterators_skel_generated.rs",
+            "iterators",
+            "rust-kernel",
+        ),
+        (Lang::C, "iterators.lskel.h", "iterators_bpf", "c"),
+    ] {
+        let path = top.join("iterators").join(file);
+        let checked_in =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let o = Options {
+            name: name.into(),
+            source: "iterators.bpf.o".into(),
+            command: format!("bpf-lskel gen skeleton -L iterators.bpf.o --lang {lang_arg} --endian both --name {name}"),
+        };
+        let fresh = backend::render(lang, &p, &loaders, &o).unwrap();
+        assert!(
+            fresh == checked_in,
+            "{} is stale: regenerate it (make gen)",
+            path.display()
+        );
+    }
+}
