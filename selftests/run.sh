@@ -10,7 +10,9 @@
 #   KERNEL   7.3 (default) or 6.12
 #   VARIANT  m (default), y or debug
 #   TIMEOUT  seconds before the guest is killed (default 300)
-#   ACCEL    tcg (default) or kvm; KVM opens here but guests hang, so never default
+#   ACCEL    auto (default), tcg or kvm. auto uses KVM only when a probe (run
+#            once per host kernel and qemu, cached) saw a guest boot under it:
+#            on some machines /dev/kvm opens but guests hang.
 #   SMP      guest CPUs (default 2)
 #
 # Fails on a failed test, a timeout, a missing end marker, or any Oops, BUG,
@@ -21,7 +23,7 @@
 
 VARIANT=${VARIANT:-m}
 TIMEOUT=${TIMEOUT:-300}
-ACCEL=${ACCEL:-tcg}
+ACCEL=${ACCEL:-auto}
 SMP=${SMP:-2}
 OUT=$CACHE/kernels/$KERNEL/build-$VARIANT
 RESULTS=$TOP/build/selftests/$KERNEL-$VARIANT
@@ -57,27 +59,46 @@ if [ -d "$TOP/build/guest-bin" ]; then
 fi
 cat >"$stage/init" <<'EOF'
 #!/bin/busybox sh
-/bin/busybox --install -s
+/bin/busybox --install -s 2>/dev/null
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs tmp /tmp
-exec /tests/lib.sh --main </dev/console >/dev/console 2>&1
+exec /bin/sh /tests/lib.sh --main </dev/console >/dev/console 2>&1
 EOF
 chmod +x "$stage/init"
 printf '%s\n' "${tests[@]}" >"$stage/tests/list"
 (cd "$stage" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$RESULTS/initramfs.cpio.gz"
 
-accel=(-accel tcg)
-[ "$ACCEL" = kvm ] && accel=(-accel kvm -cpu host)
+# qemu_boot SECONDS LOG ACCEL-ARGS...: boot the initramfs, serial to LOG.
+qemu_boot() {
+	local secs=$1 log=$2
+	shift 2
+	timeout --foreground -k 5 "$secs" qemu-system-x86_64 "$@" -m 2G -smp "$SMP" \
+		-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$RESULTS/initramfs.cpio.gz" \
+		-display none -monitor none -serial "file:$log" -no-reboot \
+		-append "console=ttyS0 panic=-1 quiet loglevel=4" </dev/null
+}
+
+if [ "$ACCEL" = auto ]; then
+	probe=$CACHE/kvm-probe.$(uname -r).$(qemu-system-x86_64 --version | head -n1 | tr -dc '0-9.')
+	if [ ! -e "$probe" ]; then
+		verdict=tcg
+		if [ -w /dev/kvm ]; then
+			note "probing KVM (once): does a guest boot under it?"
+			qemu_boot 30 "$RESULTS/kvm-probe.log" -accel kvm >/dev/null 2>&1 || true
+			grep -q '^# guest done' "$RESULTS/kvm-probe.log" 2>/dev/null && verdict=kvm
+		fi
+		echo "$verdict" >"$probe"
+	fi
+	ACCEL=$(cat "$probe")
+fi
+accel=(-accel "$ACCEL")
 
 note "booting $KERNEL ($VARIANT) under $ACCEL: ${tests[*]}"
 t0=$(date +%s.%N)
 status=0
-timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "$SMP" \
-	-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$RESULTS/initramfs.cpio.gz" \
-	-display none -monitor none -serial "file:$RESULTS/serial.log" -no-reboot \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4" </dev/null || status=$?
+qemu_boot "$TIMEOUT" "$RESULTS/serial.log" "${accel[@]}" || status=$?
 t1=$(date +%s.%N)
 secs=$(echo "$t1 - $t0" | bc 2>/dev/null || awk "BEGIN { print $t1 - $t0 }")
 
