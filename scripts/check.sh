@@ -5,12 +5,12 @@
 # the guest tests on every supported kernel. Ends with one line
 # "N passed, N failed, N skipped" summing all tiers; non-zero on any failure.
 #
-# Environment: CHECK_KERNELS (default "7.3 6.12"), CHECK_VARIANTS (default "m y").
+# Environment: CHECK_MATRIX, the KERNEL:VARIANT pairs to build and boot
+# (default "7.3:m 7.3:y 6.12:m 6.12:y").
 
 . "$(dirname "$0")/common.sh"
 
-kernels=${CHECK_KERNELS:-7.3 6.12}
-variants=${CHECK_VARIANTS:-m y}
+matrix=${CHECK_MATRIX:-7.3:m 7.3:y 6.12:m 6.12:y}
 results=$TOP/build/check
 mkdir -p "$results"
 passed=0 failed=0 skipped=0 broken=()
@@ -52,12 +52,11 @@ run toolchain setup scripts/toolchain.sh || {
 }
 run host test scripts/host-test.sh || true
 
-for k in $kernels; do
-	for v in $variants; do
-		if run "kernel-$k-$v" setup env KERNEL="$k" VARIANT="$v" scripts/kernel.sh all; then
-			run "guest-$k-$v" test env KERNEL="$k" VARIANT="$v" selftests/run.sh || true
-		fi
-	done
+for kv in $matrix; do
+	k=${kv%%:*} v=${kv#*:}
+	if run "kernel-$k-$v" setup env KERNEL="$k" VARIANT="$v" scripts/kernel.sh all; then
+		run "guest-$k-$v" test env KERNEL="$k" VARIANT="$v" selftests/run.sh || true
+	fi
 done
 
 echo

@@ -3,5 +3,5 @@
 . /tests/lib.sh
 . /tests/preload-common.sh
 
-[ -n "$(modinfo -F filename bpf_preload 2>/dev/null)" ] || skip "bpf_preload is built in"
+preload_builtin && skip "bpf_preload is built in"
 check_preload bpf_preload

@@ -32,6 +32,11 @@ mount_bpffs() {
 	mount -t bpf bpf "$1" || fail "mounting bpffs at $1"
 }
 
+# True when bpf_preload is built into the kernel (VARIANT=y).
+preload_builtin() {
+	grep -q '/bpf_preload\.ko$' "/lib/modules/$(uname -r)/modules.builtin"
+}
+
 # Unload every preload module so each test starts from the same state.
 unload_preload() {
 	for m in bpf_preload bpf_preload_ref; do
