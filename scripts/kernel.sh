@@ -25,6 +25,14 @@ LOG=$CACHE/log
 JOBS=${JOBS:-$(($(nproc) + 1))}
 mkdir -p "$KDIR" "$LOG"
 
+# One build of a series at a time: concurrent runs (several shells, agents or
+# CI) share the tree and would corrupt it. Guest runs take the lock shared.
+exec 9>"$KDIR/.lock"
+flock -n 9 || {
+	note "waiting for another build of $KERNEL to finish"
+	flock 9
+}
+
 case $KERNEL in
 7.3 | 6.12) ;;
 *) die "KERNEL=$KERNEL is not supported: use 7.3 (default) or 6.12" ;;

@@ -29,6 +29,11 @@ OUT=$CACHE/kernels/$KERNEL/build-$VARIANT
 RESULTS=$TOP/build/selftests/$KERNEL-$VARIANT
 GUEST=$TOP/selftests/guest
 
+# Shared with other guest runs, exclusive against a rebuild (scripts/kernel.sh).
+mkdir -p "$CACHE/kernels/$KERNEL"
+exec 9>"$CACHE/kernels/$KERNEL/.lock"
+flock -s 9
+
 [ -e "$OUT/arch/x86/boot/bzImage" ] ||
 	die "no $KERNEL ($VARIANT) kernel built: run 'make kernel KERNEL=$KERNEL VARIANT=$VARIANT'"
 [ -d "$OUT/modinst/lib/modules" ] || die "$OUT/modinst is missing: rebuild the kernel"
