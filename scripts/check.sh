@@ -51,6 +51,7 @@ run toolchain setup scripts/toolchain.sh || {
 	exit 1
 }
 run host test scripts/host-test.sh || true
+run gen-fresh test scripts/gen.sh --check || true
 
 for kv in $matrix; do
 	k=${kv%%:*} v=${kv#*:}

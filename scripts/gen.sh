@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Regenerate the checked-in generated files from source: the iterators'
+# object is compiled in the build root (clang 19), then the generator writes
+# its Rust kernel and C light skeletons.
+#
+#   scripts/gen.sh           rewrite the files
+#   scripts/gen.sh --check   fail, naming the file, if any is stale
+
+. "$(dirname "$0")/common.sh"
+
+check=0
+[ "${1-}" = --check ] && check=1
+cd "$TOP"
+obj=$TOP/build/gen
+mkdir -p "$obj"
+in_root clang-19 -target bpfel -I/usr/include/x86_64-linux-gnu -g -O2 -Wall -Werror \
+	-c /work/top/iterators/iterators.bpf.c -o "$(root_path "$obj")/iterators.bpf.o"
+cargo build -q --release -p bpf-lskel
+gen=$TOP/target/release/bpf-lskel
+
+# name LANG SKEL-NAME FILE
+outputs=(
+	"rust-kernel iterators iterators/iterators_skel_generated.rs"
+	"c iterators_bpf iterators/iterators.lskel.h"
+)
+stale=0
+for o in "${outputs[@]}"; do
+	read -r lang name file <<<"$o"
+	tmp=$obj/$(basename "$file")
+	# The generator records the object's file name, never the host path.
+	(cd "$obj" && "$gen" gen skeleton -L iterators.bpf.o --lang "$lang" --endian both \
+		--name "$name" -o "$tmp")
+	if [ $check = 1 ]; then
+		if ! cmp -s "$tmp" "$file"; then
+			echo "stale: $file (run 'make gen')" >&2
+			diff -u "$file" "$tmp" | head -n 20 >&2 || true
+			stale=1
+		fi
+	else
+		cp "$tmp" "$file"
+	fi
+done
+if [ $check = 1 ]; then
+	[ $stale = 0 ] || die "generated files are stale"
+	echo "generated files are fresh"
+fi
