@@ -398,7 +398,17 @@ impl Btf {
             KIND_ARRAY => {
                 let elem = t.data[0];
                 let size = self.resolve_size(elem).ok_or("unsized array element")? as usize;
-                for i in 0..t.data[2] as usize {
+                let n = t.data[2] as usize;
+                if size == 0 {
+                    return Ok(());
+                }
+                if n.checked_mul(size)
+                    .and_then(|l| l.checked_add(off))
+                    .is_none_or(|end| end > data.len())
+                {
+                    return Err(format!("array at {off:#x} is outside the section"));
+                }
+                for i in 0..n {
                     self.swap_type(elem, data, off + i * size, depth + 1)?;
                 }
             }

@@ -29,6 +29,9 @@ pub const MAX_MAPS: usize = 256;
 pub const MAX_PROGS: usize = 256;
 /// Most externs (kfuncs and ksyms) one object may use.
 pub const MAX_EXTERNS: usize = 256;
+/// Largest data blob: the loader map's value, which the kernel allocates
+/// in one piece (`KMALLOC_MAX_SIZE` is 4 MiB on common configurations).
+pub const MAX_BLOB: usize = 4 << 20;
 
 const BPF_MAP_CREATE: i32 = 0;
 const BPF_MAP_UPDATE_ELEM: i32 = 2;
@@ -647,6 +650,13 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     g.a.mov_reg(R0, R7);
     g.a.exit();
 
+    if g.b.data.len() > MAX_BLOB {
+        return Err(Error::Limit {
+            what: "loader data blob bytes (MAX_BLOB)",
+            got: g.b.data.len(),
+            max: MAX_BLOB,
+        });
+    }
     let insns = g.a.finish()?;
     Ok(Loader {
         endian,

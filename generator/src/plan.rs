@@ -25,6 +25,9 @@ pub const MAP_STRUCT_OPS: u32 = 26;
 /// Highest map type the generator knows how to create.
 pub const MAP_TYPE_MAX: u32 = 33;
 
+/// Largest global data section, which must fit the loader blob.
+pub const MAX_DATA_SIZE: u64 = 1 << 20;
+
 /// `BPF_F_RDONLY_PROG`.
 pub const F_RDONLY_PROG: u32 = 1 << 7;
 /// `BPF_F_MMAPABLE`.
@@ -774,6 +777,13 @@ impl<'e, 'a> Planner<'e, 'a> {
             };
             if sec.size == 0 {
                 continue;
+            }
+            if sec.size > MAX_DATA_SIZE {
+                return Err(Error::Limit {
+                    what: "size of a global data section (MAX_DATA_SIZE)",
+                    got: usize::try_from(sec.size).unwrap_or(usize::MAX),
+                    max: MAX_DATA_SIZE as usize,
+                });
             }
             if sec.name == ".kconfig" {
                 return Err(Self::map_err(

@@ -373,3 +373,21 @@ fn checked_in_iterators_skeleton_is_fresh() {
         );
     }
 }
+
+/// Found by fuzzing: a huge `.bss` must be a limit error, not a 2 GiB allocation.
+#[test]
+fn huge_bss_is_a_limit() {
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    let bss = e
+        .obj
+        .add_section(Vec::new(), b".bss".to_vec(), SectionKind::UninitializedData);
+    e.obj.append_section_bss(bss, 1 << 31, 8);
+    e.section(
+        ".BTF",
+        SectionKind::Other,
+        &synth::btf().encode(Endian::Little),
+    );
+    let err = expect_err(&e.build(), "MAX_DATA_SIZE");
+    assert!(matches!(err, Error::Limit { .. }));
+}
