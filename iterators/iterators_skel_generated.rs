@@ -12,6 +12,9 @@
 //! blob carries; `initial_value: None` keeps them. The same bytes are exported as
 //! `*_INITIAL` constants so users can check sizes or build a replacement.
 
+// Not every user needs every constant and accessor.
+#![allow(dead_code)]
+
 use kernel::bpf::{
     loader::{LoaderSpec, MapSpec, Object, ProgSpec},
     Fd,

@@ -169,6 +169,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
     );
     s.push_str("//! `*_INITIAL` constants so users can check sizes or build a replacement.\n");
     s.push('\n');
+    s.push_str("// Not every user needs every constant and accessor.\n#![allow(dead_code)]\n\n");
     if kernel {
         s.push_str("use kernel::bpf::{\n    loader::{LoaderSpec, MapSpec, Object, ProgSpec},\n    Fd,\n};\n\n");
     }

@@ -391,3 +391,76 @@ fn huge_bss_is_a_limit() {
     let err = expect_err(&e.build(), "MAX_DATA_SIZE");
     assert!(matches!(err, Error::Limit { .. }));
 }
+
+/// Generated kernel skeletons type-check against the `kernel::bpf` contract
+/// (a host stand-in of it) with warnings denied.
+#[test]
+fn rust_kernel_skeletons_compile_against_the_contract() {
+    use std::process::Command;
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let dir = std::env::temp_dir().join(format!("bpf-lskel-contract-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mock = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock-kernel/kernel.rs");
+    let st = Command::new(&rustc)
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "rlib",
+            "--crate-name",
+            "kernel",
+            "-o",
+        ])
+        .arg(dir.join("libkernel.rlib"))
+        .arg(&mock)
+        .status()
+        .unwrap();
+    assert!(st.success(), "mock kernel crate does not build");
+    for name in CORPUS {
+        let p = plan(name, "bpf.o");
+        let loaders = vec![
+            generate(&p, Endian::Little).unwrap(),
+            generate(&p, Endian::Big).unwrap(),
+        ];
+        let o = Options {
+            name: name.to_string(),
+            source: format!("{name}.bpf.o"),
+            command: "bpf-lskel ...".into(),
+        };
+        let skel = backend::render(Lang::RustKernel, &p, &loaders, &o).unwrap();
+        let ty: String = name[..1].to_uppercase() + &name[1..];
+        let src = dir.join(format!("{name}_skel_generated.rs"));
+        std::fs::write(&src, &skel).unwrap();
+        let main = dir.join(format!("{name}_main.rs"));
+        std::fs::write(
+            &main,
+            format!(
+                "#![deny(warnings)]\n#[path = \"{}\"]\nmod skel;\nfn main() {{\n    let s = skel::{ty}::load().unwrap();\n    assert_eq!(skel::PROG_NAMES.len(), {});\n    let _ = s.object();\n}}\n",
+                src.display(),
+                p.progs.len()
+            ),
+        )
+        .unwrap();
+        let out = Command::new(&rustc)
+            .args(["--edition", "2021", "--crate-type", "bin", "-o"])
+            .arg(dir.join(format!("{name}_main")))
+            .arg("--extern")
+            .arg(format!("kernel={}", dir.join("libkernel.rlib").display()))
+            .arg(&main)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: skeleton does not compile:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let run = Command::new(dir.join(format!("{name}_main")))
+            .status()
+            .unwrap();
+        assert!(
+            run.success(),
+            "{name}: skeleton misbehaves against the mock"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
