@@ -48,6 +48,20 @@ fn inspect(loaded: runner::Loaded) -> Side {
     }
 }
 
+/// Finds the prebuilt `BPF_PROG_LOAD` attribute of a program in a loader
+/// blob (by its name and type) and returns its expected attach type and
+/// flags: the kernel does not report them, so compare the requests.
+fn prog_load_attr(blob: &[u8], name: &str, prog_type: u32) -> Option<(u32, u32)> {
+    let mut field = [0u8; 16];
+    let n = name.len().min(15);
+    field[..n].copy_from_slice(&name.as_bytes()[..n]);
+    let u32_at = |o: usize| u32::from_ne_bytes(blob[o..o + 4].try_into().unwrap());
+    (48..blob.len().saturating_sub(72))
+        .filter(|&o| blob[o..o + 16] == field && u32_at(o - 48) == prog_type)
+        .map(|o| (u32_at(o + 20), u32_at(o - 4)))
+        .next()
+}
+
 fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
     let obj = common::corpus_file(&format!("{name}.bpf.o"));
     let text = String::from_utf8(common::corpus_file(&format!("{name}.lskel.h"))).unwrap();
@@ -267,4 +281,34 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
         .unwrap_or(0)
+}
+
+/// Programs this host cannot load (trampolines, LSM): at least what the
+/// loaders ask the kernel for is the same as libbpf's.
+#[test]
+fn tracing_requests_match_libbpf() {
+    let obj = common::corpus_file("tracing.bpf.o");
+    let text = String::from_utf8(common::corpus_file("tracing.lskel.h")).unwrap();
+    let theirs = common::parse_lskel(&text);
+    let plan = Plan::build(&obj, "tracing").unwrap();
+    let ours = generate(&plan, Endian::host()).unwrap();
+    assert_eq!(plan.progs.len(), theirs.progs.len());
+    for p in &plan.progs {
+        let o = prog_load_attr(&ours.data, &p.name, p.prog_type);
+        assert!(o.is_some(), "no PROG_LOAD attr for {}", p.name);
+        assert_eq!(
+            o,
+            prog_load_attr(&theirs.data, &p.name, p.prog_type),
+            "`{}`",
+            p.name
+        );
+        let target = &p.attach_target.as_ref().unwrap().0;
+        assert!(
+            theirs
+                .data
+                .windows(target.len())
+                .any(|w| w == target.as_bytes()),
+            "libbpf resolves another target than {target}"
+        );
+    }
 }
