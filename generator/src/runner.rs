@@ -158,6 +158,9 @@ pub struct RunOpts {
     pub max_entries: Vec<u32>,
     /// Initial contents per map (None keeps the object's).
     pub initial_values: Vec<Option<Vec<u8>>>,
+    /// ctx flags; `ctx::SKEL_KERNEL` makes the loader treat initial values
+    /// as kernel pointers (only meaningful for testing from user space).
+    pub flags: u32,
 }
 
 fn cstr_log(buf: &[u8]) -> String {
@@ -205,6 +208,7 @@ pub fn run_loader(
     let map = loader_map(data).map_err(|e| fail("failed to create loader map", e))?;
     let mut log = vec![0u8; if opts.log_level > 0 { 4 << 20 } else { 0 }];
     let mut cbuf = CtxBuf::new(nmaps, nprogs);
+    cbuf.put_u32(ctx::FLAGS, opts.flags);
     cbuf.put_u32(ctx::LOG_LEVEL, opts.log_level);
     cbuf.put_u32(ctx::LOG_SIZE, log.len() as u32);
     let log_ptr = if log.is_empty() {
