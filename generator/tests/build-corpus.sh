@@ -35,4 +35,19 @@ in_root sh -ec '
 		mv "$out/$name.lskel.h.tmp" "$out/$name.lskel.h"
 	done
 ' sh "$rout" $srcs
+# Upstream's own iterators, when a kernel tree is around: its checked-in
+# little-endian light skeleton is the reference for the output format, and
+# its source is one more input for our generator.
+for src in "$CACHE"/kernels/*/src/kernel/bpf/preload/iterators; do
+	[ -e "$src/iterators.lskel-little-endian.h" ] || continue
+	cp "$src/iterators.lskel-little-endian.h" "$out/upstream_iterators.lskel.h"
+	cp "$src/iterators.bpf.c" "$out/upstream_iterators.bpf.c"
+	in_root sh -ec '
+		out=$1
+		clang-19 -target bpfel -I/usr/include/$(uname -m)-linux-gnu -g -O2 \
+			-c "$out/upstream_iterators.bpf.c" -o "$out/upstream_iterators.bpf.o"
+	' sh "$rout"
+	note "upstream iterators reference taken from ${src%/kernel/bpf/preload/iterators}"
+	break
+done
 ls "$out"

@@ -312,3 +312,88 @@ fn tracing_requests_match_libbpf() {
         );
     }
 }
+
+/// Our iterators print byte for byte what the kernel's own iterators print:
+/// upstream's checked-in light skeleton and ours run side by side and walk
+/// the same maps and programs. Also loads upstream's object with our loader.
+#[test]
+fn output_matches_upstream_iterators() {
+    let _g = serial();
+    let dir = common::corpus_dir();
+    let Ok(text) = std::fs::read_to_string(dir.join("upstream_iterators.lskel.h")) else {
+        eprintln!("SKIPPED: no upstream_iterators.lskel.h in the corpus (build-corpus.sh found no kernel tree)");
+        return;
+    };
+    if !common::can_run() {
+        return;
+    }
+    let up = common::parse_lskel(&text);
+    assert_eq!(up.progs, ["dump_bpf_map", "dump_bpf_prog"]);
+    let theirs = runner::run_loader(
+        &up.insns,
+        &up.data,
+        up.maps.len(),
+        up.progs.len(),
+        &RunOpts::default(),
+    )
+    .unwrap_or_else(|e| panic!("upstream loader: {e}"));
+    let obj = common::corpus_file("iterators.bpf.o");
+    let plan = Plan::build(&obj, "iterators").unwrap();
+    let l = generate(&plan, Endian::host()).unwrap();
+    let ours = runner::run_loader(
+        &l.insns,
+        &l.data,
+        plan.maps.len(),
+        plan.progs.len(),
+        &RunOpts::default(),
+    )
+    .unwrap();
+    let upobj = common::corpus_file("upstream_iterators.bpf.o");
+    let upplan = Plan::build(&upobj, "iterators").unwrap();
+    let ul = generate(&upplan, Endian::host()).unwrap();
+    let ours_of_up = runner::run_loader(
+        &ul.insns,
+        &ul.data,
+        upplan.maps.len(),
+        upplan.progs.len(),
+        &RunOpts::default(),
+    )
+    .unwrap();
+    println!(
+        "upstream loader {} + {} B, ours for upstream's object {} + {} B, ours for ours {} + {} B",
+        up.insns.len(),
+        up.data.len(),
+        ul.insns.len(),
+        ul.data.len(),
+        l.insns.len(),
+        l.data.len()
+    );
+    let links: Vec<Vec<OwnedFd>> = [&theirs, &ours, &ours_of_up]
+        .iter()
+        .map(|side| {
+            side.progs
+                .iter()
+                .map(|p| runner::attach_iter(p).unwrap())
+                .collect()
+        })
+        .collect();
+    for k in 0..2 {
+        let texts: Vec<String> = links
+            .iter()
+            .map(|l| runner::read_iter(&l[k]).unwrap())
+            .collect();
+        assert_eq!(
+            texts[1], texts[0],
+            "iterator #{k}: ours differs from upstream's"
+        );
+        assert_eq!(
+            texts[2], texts[0],
+            "iterator #{k}: upstream's object via our loader differs"
+        );
+        assert!(
+            texts[0].lines().count() >= 4,
+            "too little to compare:\n{}",
+            texts[0]
+        );
+    }
+}

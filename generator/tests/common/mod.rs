@@ -82,12 +82,17 @@ fn c_literal(body: &str) -> Vec<u8> {
     out
 }
 
-fn literal(text: &str, var: &str) -> Vec<u8> {
-    let key = format!("static const char {var}[] __attribute__((__aligned__(8))) = \"");
-    let start = text
-        .find(&key)
-        .unwrap_or_else(|| panic!("no {var} in skeleton"))
-        + key.len();
+fn literal(text: &str, var: &str, field: &str) -> Vec<u8> {
+    // bpftool 7.x declares an aligned array; older ones assign the literal.
+    let keys = [
+        format!("static const char {var}[] __attribute__((__aligned__(8))) = \""),
+        format!("opts.{field} = (void *)\""),
+    ];
+    let (at, key) = keys
+        .iter()
+        .find_map(|k| text.find(k.as_str()).map(|at| (at, k)))
+        .unwrap_or_else(|| panic!("no {var} in skeleton"));
+    let start = at + key.len();
     let end = start + text[start..].find("\";").unwrap();
     c_literal(&text[start..end])
 }
@@ -105,8 +110,8 @@ pub fn parse_lskel(text: &str) -> Lskel {
         }
     }
     Lskel {
-        insns: literal(text, "opts_insn"),
-        data: literal(text, "opts_data"),
+        insns: literal(text, "opts_insn", "insns"),
+        data: literal(text, "opts_data", "data"),
         maps,
         progs,
     }
