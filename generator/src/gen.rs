@@ -452,11 +452,12 @@ impl Gen<'_> {
             self.ld_blob(BPF_W, R0, btf_slot);
             self.st_blob(BPF_W, at + attr::PROG_BTF_FD, R0);
         }
-        self.log_fields(
-            at + attr::LOG_LEVEL,
-            at + attr::LOG_SIZE,
-            at + attr::LOG_BUF,
-        );
+        // log_level and log_size sit side by side in both the ctx and the
+        // attr, so one 64-bit copy moves both whatever the byte order.
+        const _: () =
+            assert!(ctx::LOG_SIZE == ctx::LOG_LEVEL + 4 && attr::LOG_SIZE == attr::LOG_LEVEL + 4);
+        self.ctx_to_blob(BPF_DW, ctx::LOG_LEVEL, at + attr::LOG_LEVEL);
+        self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, at + attr::LOG_BUF);
         if let Some((name, kind)) = &p.attach_target {
             let fd_slot = self.new_slot(true);
             self.find_btf(name, *kind);
