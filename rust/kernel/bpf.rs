@@ -217,13 +217,13 @@ impl Map {
 
     /// Returns the address of the value of a single-element array map (typed global data).
     ///
-    /// Fails with `ENOTSUPP` (as the kernel reports it) for other maps.
+    /// Fails with `ENOTSUPP`, as the kernel does, for other maps.
     fn value_addr(&self) -> Result<*mut u8> {
         let map = self.0.as_ptr();
         // SAFETY: By the type invariant the map is live; `ops` is set once at creation.
         let ops = unsafe { (*map).ops };
         // SAFETY: `ops` points to the map type's static operations table.
-        let direct = unsafe { (*ops).map_direct_value_addr }.ok_or(EOPNOTSUPP)?;
+        let direct = unsafe { (*ops).map_direct_value_addr }.ok_or(ENOTSUPP)?;
         let mut addr = 0u64;
         // SAFETY: `map` is live and `addr` is a valid place for the result.
         to_result(unsafe { direct(map, &mut addr, 0) })?;

@@ -42,3 +42,38 @@ check_preload() {
 	umount /mnt/a /mnt/b
 	rmmod "$mod" || fail "rmmod $mod"
 }
+
+# is_builtin MODULE: true when MODULE is built into the kernel, not loadable.
+is_builtin() {
+	[ -z "$(modinfo -F filename "$1" 2>/dev/null)" ]
+}
+
+# wait_settled DIR MAXPROGS MAXMAPS: wait (up to 5 s) until DIR's files list
+# no more than MAXPROGS programs and MAXMAPS maps. Freeing BPF objects is
+# deferred (RCU, workqueues), so objects closed a moment ago may still show.
+wait_settled() {
+	d=$1
+	i=0
+	while [ $i -lt 50 ]; do
+		p=$(($(wc -l <"$d/progs.debug") - 1))
+		m=$(($(wc -l <"$d/maps.debug") - 1))
+		[ "$p" -le "$2" ] && [ "$m" -le "$3" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "progs.debug:"
+	cat "$d/progs.debug"
+	echo "maps.debug:"
+	cat "$d/maps.debug"
+	fail "$d still lists $p programs and $m maps after 5 s, expected at most $2 and $3"
+}
+
+# bpf_fds PID: the BPF objects (maps, programs, links, BTF) open in PID's file table.
+bpf_fds() {
+	for f in /proc/"$1"/fd/*; do
+		l=$(readlink "$f" 2>/dev/null) || continue
+		case $l in
+		anon_inode:bpf* | anon_inode:btf*) echo "${f##*/} -> $l" ;;
+		esac
+	done
+}

@@ -105,8 +105,10 @@ struct CtxProg {
 }
 
 // The layout loaders are generated against; see `struct bpf_loader_ctx` in skel_internal.h.
-const _: () = assert!(size_of::<CtxHeader>() == 24 && core::mem::offset_of!(CtxHeader, log_buf) == 16);
-const _: () = assert!(size_of::<CtxMap>() == 16 && core::mem::offset_of!(CtxMap, initial_value) == 8);
+const _: () =
+    assert!(size_of::<CtxHeader>() == 24 && core::mem::offset_of!(CtxHeader, log_buf) == 16);
+const _: () =
+    assert!(size_of::<CtxMap>() == 16 && core::mem::offset_of!(CtxMap, initial_value) == 8);
 const _: () = assert!(size_of::<CtxProg>() == 4);
 
 /// Tells the loader that initial values are kernel addresses (`bpf_probe_read_kernel`), not
@@ -143,7 +145,8 @@ impl Ctx {
 
     fn new(spec: &'static LoaderSpec) -> Result<Self> {
         let (maps, progs) = (spec.maps.len(), spec.progs.len());
-        let size = size_of::<CtxHeader>() + maps * size_of::<CtxMap>() + progs * size_of::<CtxProg>();
+        let size =
+            size_of::<CtxHeader>() + maps * size_of::<CtxMap>() + progs * size_of::<CtxProg>();
         // `BPF_PROG_RUN` takes contexts of up to `U16_MAX` bytes.
         if size > u16::MAX.into() {
             return Err(E2BIG);
@@ -184,7 +187,14 @@ impl Ctx {
         assert!(off + size_of::<T>() <= self.size());
         // SAFETY: By the type invariant `buf` holds `size()` bytes, so the entry fits; every
         // entry's offset is a multiple of its alignment and `buf` is 8-byte aligned.
-        unsafe { self.buf.as_mut_ptr().cast::<u8>().add(off).cast::<T>().write(entry) };
+        unsafe {
+            self.buf
+                .as_mut_ptr()
+                .cast::<u8>()
+                .add(off)
+                .cast::<T>()
+                .write(entry)
+        };
     }
 
     /// Reads the descriptor at byte offset `off`, the first field of a map or program entry.
@@ -226,7 +236,8 @@ impl LoaderSpec {
 
         let map = loader_map_create(self.data).map_err(step("creating the loader map"))?;
         loader_map_fill(&map, self.data).map_err(step("filling the loader map"))?;
-        let prog = loader_prog_load(self.insns, &map).map_err(step("loading the loader program"))?;
+        let prog =
+            loader_prog_load(self.insns, &map).map_err(step("loading the loader program"))?;
         let ret = prog_run(&prog, &mut ctx).map_err(step("running the loader program"))?;
         // The loader is no longer needed, whatever it returned.
         drop(prog);
@@ -303,7 +314,8 @@ fn loader_prog_load(insns: &'static [u8], map: &Fd) -> Result<Fd> {
     load.prog_type = bindings::bpf_prog_type_BPF_PROG_TYPE_SYSCALL;
     // CAST: `bpf()` attributes carry kernel pointers as 64-bit integers.
     load.insns = insns.as_ptr() as usize as u64;
-    load.insn_cnt = u32::try_from(insns.len() / size_of::<bindings::bpf_insn>()).map_err(|_| E2BIG)?;
+    load.insn_cnt =
+        u32::try_from(insns.len() / size_of::<bindings::bpf_insn>()).map_err(|_| E2BIG)?;
     load.license = b"GPL\0".as_ptr() as usize as u64;
     load.prog_name = obj_name(b"__loader.prog")?;
     load.prog_flags = bindings::BPF_F_SLEEPABLE;

@@ -112,7 +112,8 @@ impl Registration {
         let mut names = [[0u8; NAME_LEN]; LINKS];
         for (name, l) in names.iter_mut().zip(&links) {
             // SAFETY: `as_char_ptr` returns a NUL-terminated string that lives forever.
-            let bytes = unsafe { core::ffi::CStr::from_ptr(l.name.as_char_ptr().cast()) }.to_bytes();
+            let bytes =
+                unsafe { core::ffi::CStr::from_ptr(l.name.as_char_ptr().cast()) }.to_bytes();
             if bytes.len() >= NAME_LEN {
                 return Err(EINVAL);
             }
@@ -127,7 +128,12 @@ impl Registration {
         )?;
         let ptr: *const Links = &*links;
         CURRENT
-            .compare_exchange(null_mut(), ptr.cast_mut(), Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                null_mut(),
+                ptr.cast_mut(),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .map_err(|_| EBUSY)?;
         // SAFETY: We own `CURRENT`, so no other registration writes `OPS`; `OPS` is not
         // published (`bpf_preload_ops` does not point to it) while `CURRENT` is ours.
