@@ -86,6 +86,9 @@ bpf_base() {
 	[ "$KERNEL" = 6.12 ] && next='mod build_assert;'
 	insert_line rust/kernel/lib.rs "$next" '#[cfg(CONFIG_BPF_SYSCALL)]'
 	insert_line rust/kernel/lib.rs "$next" 'pub mod bpf;'
+	# The BPF maintainers look after the abstraction, as after kernel/bpf/.
+	insert_line MAINTAINERS "$(printf 'F:\tsamples/bpf/')" "$(printf 'F:\trust/kernel/bpf.rs')"
+	insert_line MAINTAINERS "$(printf 'F:\tsamples/bpf/')" "$(printf 'F:\trust/kernel/bpf/')"
 	mkdir -p rust/kernel/bpf
 	put_without rust/kernel/bpf.rs rust/kernel/bpf.rs '^pub mod \(loader\|preload\);$'
 }
@@ -123,7 +126,8 @@ Add kernel::bpf with:
    value of a single-element array map, which is how a light skeleton
    reaches global data.
 
-kern_sys_bpf() has no prototype in a header; declare it for bindgen." \
+kern_sys_bpf() has no prototype in a header; declare it for bindgen.
+List the new files under BPF [GENERAL], as kernel/bpf/ is." \
 	bpf_base
 
 step "rust: bpf: add a light skeleton loader runner" \

@@ -316,7 +316,7 @@ fn loader_prog_load(insns: &'static [u8], map: &Fd) -> Result<Fd> {
     load.insns = insns.as_ptr() as usize as u64;
     load.insn_cnt =
         u32::try_from(insns.len() / size_of::<bindings::bpf_insn>()).map_err(|_| E2BIG)?;
-    load.license = b"GPL\0".as_ptr() as usize as u64;
+    load.license = crate::c_str!("GPL").as_char_ptr() as usize as u64;
     load.prog_name = obj_name(b"__loader.prog")?;
     load.prog_flags = bindings::BPF_F_SLEEPABLE;
     load.fd_array = fd_array.as_ptr() as usize as u64;

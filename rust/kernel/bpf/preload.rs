@@ -111,9 +111,9 @@ impl Registration {
     pub fn new(module: &'static ThisModule, links: [PreloadLink; LINKS]) -> Result<Self> {
         let mut names = [[0u8; NAME_LEN]; LINKS];
         for (name, l) in names.iter_mut().zip(&links) {
+            let ptr = l.name.as_char_ptr().cast();
             // SAFETY: `as_char_ptr` returns a NUL-terminated string that lives forever.
-            let bytes =
-                unsafe { core::ffi::CStr::from_ptr(l.name.as_char_ptr().cast()) }.to_bytes();
+            let bytes = unsafe { core::ffi::CStr::from_ptr(ptr) }.to_bytes();
             if bytes.len() >= NAME_LEN {
                 return Err(EINVAL);
             }
@@ -170,9 +170,11 @@ impl Drop for Registration {
         // the module is still initialising) a mount may be using them right now: keep them
         // rather than risk a use after free.
         let owner = self.module.as_ptr();
-        // SAFETY: `owner`, if not null, is our module, live while its code runs.
-        let going = !owner.is_null()
-            && unsafe { (*owner).state } == bindings::module_state_MODULE_STATE_GOING;
+        let going = !owner.is_null() && {
+            // SAFETY: `owner` is not null, so it is our module, live while its code runs.
+            let state = unsafe { (*owner).state };
+            state == bindings::module_state_MODULE_STATE_GOING
+        };
         if let Some(links) = self.links.take() {
             if going {
                 drop(links);
