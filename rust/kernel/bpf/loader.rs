@@ -298,7 +298,7 @@ fn loader_map_fill(map: &Fd, data: &'static [u8]) -> Result {
     let elem = unsafe { &mut attr.__bindgen_anon_2 };
     elem.map_fd = map.as_attr();
     // CAST: `bpf()` attributes carry kernel pointers as 64-bit integers.
-    elem.key = &key as *const u32 as usize as u64;
+    elem.key = core::ptr::from_ref(&key) as usize as u64;
     elem.__bindgen_anon_1.value = data.as_ptr() as usize as u64;
     elem.flags = bindings::BPF_ANY.into();
     // `key` and `data` outlive the call.

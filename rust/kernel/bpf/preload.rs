@@ -107,13 +107,11 @@ impl Registration {
     ///
     /// `module` must be the caller's own module (`THIS_MODULE`): bpffs pins it while it takes
     /// the links. Fails with `EBUSY` if another provider is registered, `EINVAL` if a name is
-    /// too long.
+    /// too long or not UTF-8.
     pub fn new(module: &'static ThisModule, links: [PreloadLink; LINKS]) -> Result<Self> {
         let mut names = [[0u8; NAME_LEN]; LINKS];
         for (name, l) in names.iter_mut().zip(&links) {
-            let ptr = l.name.as_char_ptr().cast();
-            // SAFETY: `as_char_ptr` returns a NUL-terminated string that lives forever.
-            let bytes = unsafe { core::ffi::CStr::from_ptr(ptr) }.to_bytes();
+            let bytes = l.name.to_str().map_err(|_| EINVAL)?.as_bytes();
             if bytes.len() >= NAME_LEN {
                 return Err(EINVAL);
             }
