@@ -89,8 +89,8 @@ tree() {
 	[ "$want" = "$have" ] && return 0
 	note "applying the patch series ($(find "$series" -name '*.patch' | wc -l) patches) to $KERNEL"
 	git -C "$SRC" am --abort >/dev/null 2>&1 || true
-	git -C "$SRC" checkout -q -B series refs/tags/vanilla
-	git -C "$SRC" reset -q --hard refs/tags/vanilla
+	git -C "$SRC" reset -q --hard
+	git -C "$SRC" checkout -q -f -B series refs/tags/vanilla
 	git -C "$SRC" clean -q -fdx
 	if ls "$series"/*.patch >/dev/null 2>&1; then
 		git -C "$SRC" -c user.name=build -c user.email=build@invalid \

@@ -13,6 +13,7 @@
 . "$(dirname "$0")/common.sh"
 
 out=${1:?usage: patches.sh OUTDIR}
+case $out in /*) ;; *) out=$PWD/$out ;; esac
 src=$CACHE/kernels/$KERNEL/src
 [ -e "$src/.git/vanilla-done" ] ||
 	die "no $KERNEL tree yet: run 'make kernel KERNEL=$KERNEL' (or scripts/kernel.sh fetch)"
@@ -29,7 +30,8 @@ git -C "$src" worktree add -q --detach "$wt" refs/tags/vanilla
 step() {
 	local subject=$1 body=$2 fn=$3
 	(cd "$wt" && "$fn")
-	git -C "$wt" add -A
+	# -f: the Debian tree's .gitignore ignores every top-level path.
+	git -C "$wt" add -A -f
 	git -C "$wt" diff --cached --quiet && return 0
 	GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z git -C "$wt" \
 		-c user.name="bpf-preload-rs developers" -c user.email="bpf-preload-rs@invalid" \
