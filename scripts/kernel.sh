@@ -133,8 +133,31 @@ verify_config() {
 	[ $bad = 0 ] || die "the $VARIANT config for $KERNEL lost options (above)"
 }
 
+# A variant whose config differs from a built one in a few symbols (m and y
+# differ only in CONFIG_BPF_PRELOAD) starts from a copy of that build: Kbuild
+# tracks which objects depend on which CONFIG symbol, so the build that
+# follows recompiles only those, minutes instead of a cold build.
+seed() {
+	[ -e "$OUT/.config" ] && return 0
+	local from
+	case $VARIANT in
+	m) from=y ;;
+	y | bench) from=m ;;
+	*) return 0 ;;
+	esac
+	from=$KDIR/build-$from
+	[ -e "$from/arch/x86/boot/bzImage" ] || return 0
+	note "starting $KERNEL ($VARIANT) from a copy of $(basename "$from")"
+	rm -rf "$OUT.tmp"
+	cp -a "$from" "$OUT.tmp"
+	rm -rf "$OUT.tmp/modinst" "$OUT.tmp/ref" "$OUT.tmp/.fragments"
+	rm -rf "$OUT"
+	mv "$OUT.tmp" "$OUT"
+}
+
 config() {
 	tree
+	seed
 	mkdir -p "$OUT"
 	local want have
 	want=$( (cat $(fragments); cat "$SRC/.git/applied-series") | sha256sum | cut -d' ' -f1)
