@@ -26,6 +26,10 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
 cargo test --workspace 2>&1 | tee "$log" || rc=$?
+# Tests that could not run say why ("test NAME ... ignored, REASON", from
+# libtest's #[ignore = REASON] or the kernel tier's own harness); they are
+# counted as skipped, never as passed.
+sed -n 's/^test \(.*\) \.\.\. ignored, \(.*\)$/skipped: \1: \2/p' "$log"
 awk '/^test result:/ {
 	for (i = 1; i <= NF; i++) {
 		if ($(i + 1) ~ /^passed/) p += $i

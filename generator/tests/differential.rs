@@ -3,6 +3,11 @@
 //! bpftool's light skeleton loader and once by ours, both run by our
 //! runner on this machine's kernel, and what the kernel holds is compared.
 
+//!
+//! The tests need root and `bpf()`; where the kernel refuses, they are
+//! reported as skipped with the reason (see `common::harness`), never as
+//! passed.
+
 mod common;
 
 use std::os::fd::OwnedFd;
@@ -10,6 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use bpf_lskel::runner::{self, RunOpts};
 use bpf_lskel::{generate, Endian, Plan};
+use common::harness::{self, require_kernel, Outcome, Skip};
 
 /// Serialises the tests of this binary, so fd counts mean something.
 fn serial() -> MutexGuard<'static, ()> {
@@ -62,7 +68,7 @@ fn prog_load_attr(blob: &[u8], name: &str, prog_type: u32) -> Option<(u32, u32)>
         .next()
 }
 
-fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
+fn load_both(name: &str) -> Result<(Side, Side, Plan), Skip> {
     let obj = common::corpus_file(&format!("{name}.bpf.o"));
     let text = String::from_utf8(common::corpus_file(&format!("{name}.lskel.h"))).unwrap();
     let theirs = common::parse_lskel(&text);
@@ -77,9 +83,7 @@ fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
     for (m, t) in plan.maps.iter().zip(&theirs.maps) {
         assert_eq!(&m.ident, t, "{name}: skeleton map names differ");
     }
-    if !common::can_run() {
-        return None;
-    }
+    require_kernel()?;
     let opts = RunOpts::default();
     let t = runner::run_loader(
         &theirs.insns,
@@ -100,14 +104,12 @@ fn load_both(name: &str) -> Option<(Side, Side, Plan)> {
         },
     )
     .unwrap_or_else(|e| panic!("{name}: our loader failed: {e}"));
-    Some((inspect(o), inspect(t), plan))
+    Ok((inspect(o), inspect(t), plan))
 }
 
-fn compare(name: &str) {
+fn compare(name: &str) -> Outcome {
     let _g = serial();
-    let Some((ours, theirs, plan)) = load_both(name) else {
-        return;
-    };
+    let (ours, theirs, plan) = load_both(name)?;
     for (i, (o, t)) in ours.maps.iter().zip(&theirs.maps).enumerate() {
         let what = format!("{name}: map #{i} `{}`", plan.maps[i].name);
         assert_eq!(o.name, t.name, "{what}: name");
@@ -141,27 +143,46 @@ fn compare(name: &str) {
         assert_eq!(o.xlated_len, t.xlated_len, "{what}: translated length");
     }
     let _: (&[OwnedFd], &[OwnedFd]) = (&ours.fds.maps, &theirs.fds.progs);
+    Ok(())
 }
 
 macro_rules! differential {
-    ($($t:ident),*) => {$(
-        #[test]
-        fn $t() {
-            compare(stringify!($t));
-        }
-    )*};
+    ($($t:ident),*) => {
+        /// One differential test per corpus object.
+        const DIFFERENTIAL: &[harness::Test] = &[$(
+            (stringify!($t), || compare(stringify!($t))),
+        )*];
+    };
 }
 
 differential!(maps, globals, subprogs, core, externs, progtypes, iterators);
 
+fn main() {
+    let mut tests = DIFFERENTIAL.to_vec();
+    tests.extend_from_slice(&[
+        (
+            "iterators_print_like_upstream",
+            iterators_print_like_upstream as fn() -> Outcome,
+        ),
+        ("ctx_overrides", ctx_overrides),
+        ("failure_cleans_up", failure_cleans_up),
+        (
+            "tracing_requests_match_libbpf",
+            tracing_requests_match_libbpf,
+        ),
+        (
+            "output_matches_upstream_iterators",
+            output_matches_upstream_iterators,
+        ),
+    ]);
+    harness::run(&tests);
+}
+
 /// Both iterators, loaded both ways, print the same text (the kernel state
 /// they walk is shared) in upstream's format.
-#[test]
-fn iterators_print_like_upstream() {
+fn iterators_print_like_upstream() -> Outcome {
     let _g = serial();
-    let Some((ours, theirs, plan)) = load_both("iterators") else {
-        return;
-    };
+    let (ours, theirs, plan) = load_both("iterators")?;
     let mut texts = Vec::new();
     let mut links = Vec::new();
     for side in [&ours, &theirs] {
@@ -209,16 +230,14 @@ fn iterators_print_like_upstream() {
         );
     }
     println!("{maps}{progs}");
+    Ok(())
 }
 
 /// The ctx's `max_entries` and `initial_value` override the object's, as
 /// with upstream's skeletons.
-#[test]
-fn ctx_overrides() {
+fn ctx_overrides() -> Outcome {
     let _g = serial();
-    if !common::can_run() {
-        return;
-    }
+    require_kernel()?;
     let obj = common::corpus_file("globals.bpf.o");
     let plan = Plan::build(&obj, "globals").unwrap();
     let l = generate(&plan, Endian::host()).unwrap();
@@ -248,15 +267,13 @@ fn ctx_overrides() {
         runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
     assert_eq!(runner::map_info(&loaded.maps[0]).unwrap().max_entries, 1000);
     assert_eq!(runner::map_info(&loaded.maps[1]).unwrap().max_entries, 4);
+    Ok(())
 }
 
 /// A failing load closes everything it opened and returns the errno.
-#[test]
-fn failure_cleans_up() {
+fn failure_cleans_up() -> Outcome {
     let _g = serial();
-    if !common::can_run() {
-        return;
-    }
+    require_kernel()?;
     let obj = common::corpus_file("iterators.bpf.o");
     let mut plan = Plan::build(&obj, "iterators").unwrap();
     // A target that does not exist makes the second program's load fail
@@ -275,6 +292,7 @@ fn failure_cleans_up() {
     .unwrap_err();
     assert_eq!(err.err.raw_os_error(), Some(libc::ENOENT), "{err}");
     assert_eq!(open_fds(), before, "fds leaked by a failed load");
+    Ok(())
 }
 
 fn open_fds() -> usize {
@@ -285,8 +303,7 @@ fn open_fds() -> usize {
 
 /// Programs this host cannot load (trampolines, LSM): at least what the
 /// loaders ask the kernel for is the same as libbpf's.
-#[test]
-fn tracing_requests_match_libbpf() {
+fn tracing_requests_match_libbpf() -> Outcome {
     let obj = common::corpus_file("tracing.bpf.o");
     let text = String::from_utf8(common::corpus_file("tracing.lskel.h")).unwrap();
     let theirs = common::parse_lskel(&text);
@@ -311,22 +328,22 @@ fn tracing_requests_match_libbpf() {
             "libbpf resolves another target than {target}"
         );
     }
+    Ok(())
 }
 
 /// Our iterators print byte for byte what the kernel's own iterators print:
 /// upstream's checked-in light skeleton and ours run side by side and walk
 /// the same maps and programs. Also loads upstream's object with our loader.
-#[test]
-fn output_matches_upstream_iterators() {
+fn output_matches_upstream_iterators() -> Outcome {
     let _g = serial();
     let dir = common::corpus_dir();
     let Ok(text) = std::fs::read_to_string(dir.join("upstream_iterators.lskel.h")) else {
-        eprintln!("SKIPPED: no upstream_iterators.lskel.h in the corpus (build-corpus.sh found no kernel tree)");
-        return;
+        return Err(Skip(
+            "no upstream_iterators.lskel.h in the corpus (build-corpus.sh found no kernel tree)"
+                .into(),
+        ));
     };
-    if !common::can_run() {
-        return;
-    }
+    require_kernel()?;
     let up = common::parse_lskel(&text);
     assert_eq!(up.progs, ["dump_bpf_map", "dump_bpf_prog"]);
     let theirs = runner::run_loader(
@@ -396,4 +413,5 @@ fn output_matches_upstream_iterators() {
             texts[0]
         );
     }
+    Ok(())
 }

@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+pub mod harness;
+
 /// The corpus directory: `$BPF_CORPUS_DIR`, else `../build/corpus`.
 ///
 /// Panics when it is missing: the tests must never pass without their input.
@@ -25,17 +27,6 @@ pub fn corpus_dir() -> PathBuf {
 pub fn corpus_file(name: &str) -> Vec<u8> {
     let p = corpus_dir().join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}: run `make corpus`", p.display()))
-}
-
-/// Whether this machine can run loaders; prints why not.
-pub fn can_run() -> bool {
-    match bpf_lskel::runner::probe() {
-        Ok(()) => true,
-        Err(why) => {
-            eprintln!("SKIPPED (kernel tier): {why}; loaders are only generated, not run");
-            false
-        }
-    }
 }
 
 /// What `bpftool gen skeleton -L` produced for an object.
