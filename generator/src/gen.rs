@@ -15,6 +15,17 @@
 //! Attributes for each `bpf()` command are prebuilt in the blob in the
 //! target byte order; only fds, pointers into the blob and ctx overrides are
 //! stored at run time.
+//!
+//! fd 0 is a valid fd (a preload runs from init, whose fd table may have
+//! no stdin): slots are "empty" only when negative. The one place where 0
+//! means "none" is the kernel's own ABI for module BTF: the high half of
+//! `bpf_btf_find_by_name_kind`'s result, `attach_btf_obj_fd` and the second
+//! `imm` of a `BPF_PSEUDO_BTF_ID` load all say vmlinux with 0. A module BTF
+//! fd can still never be 0 here: the loader's first act is `BTF_LOAD`,
+//! whose fd it holds until it returns, so if fd 0 was free it is the
+//! object's BTF, and every later fd is above it (the kernel hands out the
+//! lowest free number). Kfunc calls name their module BTF by `fd_array`
+//! slot, never 0 since map slots come first.
 
 use crate::asm::*;
 use crate::ctx;
@@ -467,6 +478,7 @@ impl Gen<'_> {
             self.a.rsh_imm(R0, 32);
             self.st_blob(BPF_W, at + attr::ATTACH_BTF_OBJ_FD, R0);
             let vmlinux = self.a.label();
+            // 0 is vmlinux, not an fd: see the module documentation.
             self.a.jmp_imm(BPF_JEQ, R0, 0, vmlinux);
             self.st_blob(BPF_W, fd_slot, R0);
             self.a.bind(vmlinux);
@@ -599,6 +611,7 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
                 g.st_blob(BPF_W, id, R7);
                 g.a.mov_reg(R0, R7);
                 g.a.rsh_imm(R0, 32);
+                // 0 is vmlinux, not an fd: see the module documentation.
                 g.a.jmp_imm(BPF_JEQ, R0, 0, done);
                 let slot = kfunc_slots[x].unwrap_or(0);
                 g.st_blob(BPF_W, slot, R0);

@@ -13,6 +13,7 @@ mod common;
 use std::os::fd::OwnedFd;
 use std::sync::{Mutex, MutexGuard};
 
+use bpf_lskel::ctx::CtxBuf;
 use bpf_lskel::runner::{self, RunOpts};
 use bpf_lskel::{generate, Endian, Plan};
 use common::harness::{self, require_kernel, Outcome, Skip};
@@ -166,6 +167,7 @@ fn main() {
         ),
         ("ctx_overrides", ctx_overrides),
         ("failure_cleans_up", failure_cleans_up),
+        ("fd_zero_is_a_valid_fd", fd_zero_is_a_valid_fd),
         (
             "tracing_requests_match_libbpf",
             tracing_requests_match_libbpf,
@@ -292,6 +294,109 @@ fn failure_cleans_up() -> Outcome {
     .unwrap_err();
     assert_eq!(err.err.raw_os_error(), Some(libc::ENOENT), "{err}");
     assert_eq!(open_fds(), before, "fds leaked by a failed load");
+    Ok(())
+}
+
+/// The fds open in this process.
+fn fd_set() -> Vec<i32> {
+    let mut v: Vec<i32> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// Runs a loader as a built-in preload runs from init, whose fd table has
+/// no fd 0: the loader map and program are opened while fd 0 is taken, then
+/// fd 0 is freed for the run, so the first fd the loader itself opens (its
+/// BTF) is 0. Returns the loader's result and the ctx.
+fn run_without_fd0(insns: &[u8], data: &[u8], nmaps: usize, nprogs: usize) -> (i32, CtxBuf) {
+    use runner::{sys_bpf, Attr};
+    let map = {
+        let mut a = Attr::default();
+        a.u32(0, 2).u32(4, 4).u32(8, data.len() as u32).u32(12, 1);
+        sys_bpf(0, &mut a).unwrap() as i32
+    };
+    let key = 0u32;
+    let mut a = Attr::default();
+    a.u32(0, map as u32).ptr(8, &key).ptr(16, data.as_ptr());
+    sys_bpf(2, &mut a).unwrap();
+    let license = c"GPL";
+    let mut a = Attr::default();
+    a.u32(0, 31) // BPF_PROG_TYPE_SYSCALL
+        .u32(4, (insns.len() / 8) as u32)
+        .ptr(8, insns.as_ptr())
+        .ptr(16, license.as_ptr())
+        .u32(44, 1 << 4) // BPF_F_SLEEPABLE
+        .ptr(120, &map);
+    let prog = sys_bpf(5, &mut a).unwrap() as i32;
+    let mut ctx = CtxBuf::new(nmaps, nprogs);
+    // SAFETY: fd 0 is this test's stdin, set aside in `saved` and put back
+    // below; the harness runs one test at a time, so nothing else uses it.
+    let saved = unsafe { libc::dup(0) };
+    assert!(saved > 2);
+    // SAFETY: As above; closing fd 0 frees the lowest fd number.
+    assert_eq!(unsafe { libc::close(0) }, 0);
+    let mut a = Attr::default();
+    let bytes = ctx.bytes_mut();
+    a.u32(0, prog as u32)
+        .u32(40, bytes.len() as u32)
+        .ptr(48, bytes.as_mut_ptr());
+    let run = sys_bpf(10, &mut a);
+    let ret = a.get_u32(4) as i32;
+    // Whatever the loader left at fd 0 (nothing, if it cleaned up).
+    // SAFETY: `fcntl(F_GETFD)` only queries the fd.
+    let fd0_open = unsafe { libc::fcntl(0, libc::F_GETFD) } >= 0;
+    // SAFETY: Puts stdin back at fd 0 (closing whatever held it) and closes
+    // the fds this function opened.
+    unsafe {
+        libc::dup2(saved, 0);
+        libc::close(saved);
+        libc::close(prog);
+        libc::close(map);
+    }
+    run.unwrap();
+    assert!(
+        !fd0_open || ret == 0,
+        "the failed loader left fd 0 open: it took fd 0 for \"absent\""
+    );
+    (ret, ctx)
+}
+
+/// fd 0 is a valid fd: when the loader's first fd is 0 (no stdin, as in
+/// init), it is closed like any other on success and on failure, and no
+/// fd leaks either way.
+fn fd_zero_is_a_valid_fd() -> Outcome {
+    let _g = serial();
+    require_kernel()?;
+    let obj = common::corpus_file("iterators.bpf.o");
+    let mut plan = Plan::build(&obj, "iterators").unwrap();
+    let l = generate(&plan, Endian::host()).unwrap();
+    let before = fd_set();
+    let (ret, ctx) = run_without_fd0(&l.insns, &l.data, plan.maps.len(), plan.progs.len());
+    assert_eq!(ret, 0, "loader failed without fd 0");
+    let mut returned: Vec<i32> = (0..plan.maps.len())
+        .map(|i| ctx.map_fd(i))
+        .chain((0..plan.progs.len()).map(|j| ctx.prog_fd(j)))
+        .collect();
+    // The BTF took fd 0 and was closed, so everything returned is above it.
+    assert!(returned.iter().all(|&fd| fd > 0), "{returned:?}");
+    let mut after = fd_set();
+    after.retain(|fd| !returned.contains(fd));
+    assert_eq!(after, before, "fds leaked by a load without fd 0");
+    for fd in returned.drain(..) {
+        // SAFETY: The loader handed these fds to us; nothing else owns them.
+        unsafe { libc::close(fd) };
+    }
+
+    // The same on the failure path: everything, fd 0 included, is closed.
+    plan.progs[1].attach_target =
+        Some(("bpf_iter_no_such_target".into(), bpf_lskel::btf::KIND_FUNC));
+    let l = generate(&plan, Endian::host()).unwrap();
+    let (ret, _) = run_without_fd0(&l.insns, &l.data, plan.maps.len(), plan.progs.len());
+    assert_eq!(ret, -libc::ENOENT);
+    assert_eq!(fd_set(), before, "fds leaked by a failed load without fd 0");
     Ok(())
 }
 

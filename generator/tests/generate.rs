@@ -464,3 +464,38 @@ fn rust_kernel_skeletons_compile_against_the_contract() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every `bpf_sys_close` in every loader is guarded by "fd < 0 means
+/// empty", never by a test that would take fd 0 for "absent".
+#[test]
+fn closes_treat_fd_zero_as_valid() {
+    use bpf_lskel::insn::{decode_all, BPF_JMP, BPF_JSLT, BPF_K, BPF_LDX, BPF_MEM, BPF_W, CALL};
+    for name in CORPUS {
+        let p = plan(name, "bpf.o");
+        for e in [Endian::Little, Endian::Big] {
+            let l = generate(&p, e).unwrap();
+            let insns = decode_all(&l.insns, e);
+            let mut closes = 0;
+            for (k, i) in insns.iter().enumerate() {
+                if i.code != CALL || i.imm != 168 {
+                    continue;
+                }
+                closes += 1;
+                assert!(k >= 2, "{name}: close without a guard");
+                let (ld, guard) = (insns[k - 2], insns[k - 1]);
+                assert_eq!(ld.code, BPF_LDX | BPF_MEM | BPF_W, "{name}: insn {k}");
+                assert_eq!(ld.dst, 1, "{name}: insn {k}: fd not in R1");
+                assert_eq!(
+                    (guard.code, guard.dst, guard.imm),
+                    (BPF_JMP | BPF_JSLT | BPF_K, 1, 0),
+                    "{name}: insn {k}: close not guarded by `if r1 < 0`"
+                );
+            }
+            // One close per fd slot on success (temporaries) and cleanup (all).
+            assert!(
+                closes > p.maps.len() + p.progs.len(),
+                "{name}: {closes} closes"
+            );
+        }
+    }
+}
