@@ -8,7 +8,7 @@ KERNEL ?= 7.3
 VARIANT ?= m
 export KERNEL VARIANT
 
-.PHONY: all run check toolchain kernel ref patches guest-test host-test gen gen-check bench clean help
+.PHONY: all run check toolchain kernel ref patches guest-bin guest-test host-test gen gen-check bench clean help
 
 all: help
 
@@ -18,6 +18,7 @@ help:
 	@echo "make kernel           build KERNEL (7.3|6.12) in VARIANT (m|y|debug) with the patch series applied"
 	@echo "make patches          write the patch series for KERNEL to build/patches/KERNEL"
 	@echo "make guest-test       boot KERNEL and run guest tests (TESTS=\"name ...\" picks some)"
+	@echo "make guest-bin        build the static guest helpers (bpfload) into build/guest-bin"
 	@echo "make gen              regenerate the checked-in generated files"
 	@echo "make bench            benchmarks against upstream (not part of check)"
 
@@ -33,7 +34,11 @@ patches:
 run: kernel
 	@selftests/run.sh show | sed -e 's/^# //'
 
-guest-test: kernel
+# Static helpers for the guests (bpfload), in build/guest-bin.
+guest-bin: toolchain
+	scripts/guest-bin.sh
+
+guest-test: kernel guest-bin
 	selftests/run.sh $(TESTS)
 
 host-test:

@@ -48,6 +48,9 @@ for t in "${tests[@]}"; do
 	[ -f "$GUEST/$t.sh" ] || die "no guest test named '$t' (see selftests/guest/)"
 done
 
+# The static helpers the tests call (bpfload); a no-op when up to date.
+"$TOP/scripts/guest-bin.sh" || die "building the guest helpers failed (scripts/guest-bin.sh)"
+
 mkdir -p "$RESULTS"
 rm -f "$RESULTS"/serial.log
 
