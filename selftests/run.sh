@@ -14,6 +14,12 @@
 #            once per host kernel and qemu, cached) saw a guest boot under it:
 #            on some machines /dev/kvm opens but guests hang.
 #   SMP      guest CPUs (default 2)
+#   GUEST_DIR  directory of the scripts to run (default selftests/guest);
+#            selftests/guest/*.sh (lib.sh and its helpers) are always in
+#            the guest, e.g. GUEST_DIR=selftests/bench for `make bench`
+#   EXTRA_ROOT  a directory copied over the initramfs root (extra tools)
+#   RESULTS_DIR  where the initramfs and serial log go (default
+#            build/selftests/KERNEL-VARIANT)
 #
 # Fails on a failed test, a timeout, a missing end marker, or any Oops, BUG,
 # WARNING, KASAN, kmemleak, lockdep or panic line in the serial log, which is
@@ -26,8 +32,10 @@ TIMEOUT=${TIMEOUT:-300}
 ACCEL=${ACCEL:-auto}
 SMP=${SMP:-2}
 OUT=$CACHE/kernels/$KERNEL/build-$VARIANT
-RESULTS=$TOP/build/selftests/$KERNEL-$VARIANT
-GUEST=$TOP/selftests/guest
+RESULTS=${RESULTS_DIR:-$TOP/build/selftests/$KERNEL-$VARIANT}
+LIB=$TOP/selftests/guest
+GUEST=${GUEST_DIR:-$LIB}
+case $GUEST in /*) ;; *) GUEST=$TOP/$GUEST ;; esac
 
 # Shared with other guest runs, exclusive against a rebuild (scripts/kernel.sh).
 mkdir -p "$CACHE/kernels/$KERNEL"
@@ -45,7 +53,7 @@ if [ ${#tests[@]} = 0 ]; then
 	done
 fi
 for t in "${tests[@]}"; do
-	[ -f "$GUEST/$t.sh" ] || die "no guest test named '$t' (see selftests/guest/)"
+	[ -f "$GUEST/$t.sh" ] || die "no guest test named '$t' (see ${GUEST#"$TOP"/}/)"
 done
 
 # The static helpers the tests call (bpfload); a no-op when up to date.
@@ -61,9 +69,14 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,mnt,run,etc,tests,usr/bin}
 cp "$ROOT/usr/bin/busybox" "$stage/bin/busybox"
 cp -a "$OUT/modinst/lib" "$stage/lib"
-cp "$GUEST"/*.sh "$stage/tests/"
+cp "$LIB"/*.sh "$stage/tests/"
+[ "$GUEST" = "$LIB" ] || cp "$GUEST"/*.sh "$stage/tests/"
 if [ -d "$TOP/build/guest-bin" ]; then
 	cp -a "$TOP/build/guest-bin/." "$stage/usr/bin/"
+fi
+if [ -n "${EXTRA_ROOT:-}" ]; then
+	[ -d "$EXTRA_ROOT" ] || die "EXTRA_ROOT=$EXTRA_ROOT is not a directory"
+	cp -a "$EXTRA_ROOT/." "$stage/"
 fi
 cat >"$stage/init" <<'EOF'
 #!/bin/busybox sh
