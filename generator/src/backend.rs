@@ -296,6 +296,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
             MapKind::Data => "global data map",
             MapKind::Rodata => "read-only global data map (frozen)",
             MapKind::Bss => "zero-initialised global data map",
+            MapKind::Kconfig => "kconfig values map (frozen)",
         };
         let _ = writeln!(s, "\n    /// The {kind} `{}`.", m.name);
         let accessor = if plan.progs.iter().any(|p| p.name == m.ident) {

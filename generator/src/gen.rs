@@ -32,7 +32,7 @@ use crate::ctx;
 use crate::endian::Endian;
 use crate::error::Error;
 use crate::insn::*;
-use crate::plan::{ExternKind, ExternUse, MapPlan, Plan, ProgPlan};
+use crate::plan::{ExternKind, ExternUse, MapKind, MapPlan, Plan, ProgPlan};
 
 /// Most maps (top-level and inner) one loader creates.
 pub const MAX_MAPS: usize = 256;
@@ -49,6 +49,9 @@ const BPF_MAP_UPDATE_ELEM: i32 = 2;
 const BPF_PROG_LOAD: i32 = 5;
 const BPF_BTF_LOAD: i32 = 18;
 const BPF_MAP_FREEZE: i32 = 22;
+
+/// Returned when a required ctx input (kconfig values) is missing.
+const EINVAL: i32 = 22;
 
 const HELPER_PROBE_READ_KERNEL: i32 = 113;
 const HELPER_COPY_FROM_USER: i32 = 148;
@@ -333,6 +336,15 @@ impl Gen<'_> {
             let user = self.a.label();
             let done = self.a.label();
             self.a.ldx(BPF_DW, R3, R6, ctx::map_initial_value(i) as i16);
+            if m.kind == MapKind::Kconfig && self.plan.kconfig.iter().any(|v| !v.weak) {
+                // Kconfig values have no build-time default (they would be
+                // the build host's): the skeleton must pass them.
+                let given = self.a.label();
+                self.a.jmp_imm(BPF_JNE, R3, 0, given);
+                self.a.mov_imm(R7, -EINVAL);
+                self.a.ja(self.cleanup);
+                self.a.bind(given);
+            }
             self.a.jmp_imm(BPF_JEQ, R3, 0, keep);
             self.addr(R1, value);
             self.a.mov_imm(R2, init.len() as i32);

@@ -17,6 +17,7 @@ pub mod endian;
 pub mod error;
 pub mod gen;
 pub mod insn;
+pub mod kconfig;
 pub mod plan;
 pub mod progtype;
 #[cfg(target_os = "linux")]

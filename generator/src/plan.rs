@@ -44,7 +44,49 @@ pub enum MapKind {
     Rodata,
     /// `.bss*`.
     Bss,
+    /// `.kconfig`: the values of `__kconfig` externs, frozen after writing.
+    Kconfig,
 }
+
+/// The type of a `__kconfig` extern, as libbpf classifies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KconfigType {
+    /// `bool`: `y` is 1, anything else 0.
+    Bool,
+    /// `char`: `y`, `m` or `n` itself.
+    Char,
+    /// `enum libbpf_tristate`: `n` 0, `y` 1, `m` 2.
+    Tristate,
+    /// An integer of 1, 2, 4 or 8 bytes.
+    Int {
+        /// Signed.
+        signed: bool,
+    },
+    /// `char[N]`: a string value, NUL-terminated.
+    CharArray,
+}
+
+/// A `__kconfig` extern: a slot of the `.kconfig` map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KconfigVar {
+    /// `CONFIG_*` or one of the virtual `LINUX_*` names.
+    pub name: String,
+    /// Offset in the map value.
+    pub offset: u32,
+    /// Size in bytes.
+    pub size: u32,
+    /// Type.
+    pub ty: KconfigType,
+    /// Missing is fine (`__weak`): the value is then 0.
+    pub weak: bool,
+}
+
+/// The virtual `__kconfig` externs libbpf knows; others must be `CONFIG_*`.
+pub const KCONFIG_VIRTUAL: &[&str] = &[
+    "LINUX_KERNEL_VERSION",
+    "LINUX_HAS_BPF_COOKIE",
+    "LINUX_HAS_SYSCALL_WRAPPER",
+];
 
 /// A map to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -154,6 +196,9 @@ pub struct Plan {
     pub progs: Vec<ProgPlan>,
     /// Externs used by the programs.
     pub externs: Vec<Extern>,
+    /// `__kconfig` externs, in the order of their offsets in the `.kconfig`
+    /// map (the map of kind [`MapKind::Kconfig`], if any).
+    pub kconfig: Vec<KconfigVar>,
     /// License string.
     pub license: String,
     /// `kern_version` from a `version` section, or 0.
@@ -260,6 +305,9 @@ struct Planner<'e, 'a> {
     funcs: Vec<Func>,
     /// `.ksyms` externs by name: BTF kind before fix-ups and typelessness.
     ksyms: HashMap<String, (u32, bool)>,
+    /// `__kconfig` externs and the index of their map.
+    kconfig: Vec<KconfigVar>,
+    kconfig_map: Option<usize>,
 }
 
 impl<'e, 'a> Planner<'e, 'a> {
@@ -283,6 +331,8 @@ impl<'e, 'a> Planner<'e, 'a> {
             externs: Vec::new(),
             funcs: Vec::new(),
             ksyms: HashMap::new(),
+            kconfig: Vec::new(),
+            kconfig_map: None,
         })
     }
 
@@ -300,6 +350,7 @@ impl<'e, 'a> Planner<'e, 'a> {
         self.collect_funcs()?;
         self.collect_btf_maps()?;
         self.collect_data_maps()?;
+        self.collect_kconfig()?;
         let mut progs = Vec::new();
         for fi in 0..self.funcs.len() {
             if self.elf.sections[self.funcs[fi].sec].name != ".text" {
@@ -341,6 +392,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             maps: self.maps,
             progs,
             externs: self.externs,
+            kconfig: self.kconfig,
             license,
             kern_version,
             endian: self.elf.endian,
@@ -836,6 +888,160 @@ impl<'e, 'a> Planner<'e, 'a> {
         Ok(())
     }
 
+    /// libbpf's kcfg type of a `.kconfig` extern's type, and its alignment.
+    fn kconfig_type(&self, id: u32) -> Option<(KconfigType, u32)> {
+        let t = self.btf.get(self.btf.skip_mods(id))?;
+        let name = self.btf.str_at(t.name_off);
+        match t.kind() {
+            btf::KIND_INT => {
+                let enc = t.data.first()? >> 24;
+                let size = t.size_or_type;
+                if enc & 4 != 0 {
+                    return (size == 1).then_some((KconfigType::Bool, 1));
+                }
+                if size == 1 {
+                    return Some((KconfigType::Char, 1));
+                }
+                matches!(size, 2 | 4 | 8).then_some((
+                    KconfigType::Int {
+                        signed: enc & 1 != 0,
+                    },
+                    size,
+                ))
+            }
+            btf::KIND_ENUM if t.size_or_type == 4 && name == "libbpf_tristate" => {
+                Some((KconfigType::Tristate, 4))
+            }
+            btf::KIND_ENUM64 if name == "libbpf_tristate" => {
+                Some((KconfigType::Tristate, t.size_or_type.min(8)))
+            }
+            btf::KIND_ARRAY if t.data[2] > 0 => match self.kconfig_type(t.data[0])? {
+                (KconfigType::Char, _) => Some((KconfigType::CharArray, 1)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Lays out `__kconfig` externs as libbpf does (alignment descending,
+    /// then size ascending, then name) and adds the `.kconfig` map after
+    /// the global data maps. Values are not known here: the loader takes
+    /// them from the skeleton (see `gen`), never from the build host.
+    fn collect_kconfig(&mut self) -> Result<(), Error> {
+        let Some(sec_id) = self.btf.find(".kconfig", btf::KIND_DATASEC) else {
+            return Ok(());
+        };
+        let kerr = |name: &str, msg: String| Error::Map {
+            map: format!(".kconfig: {name}"),
+            msg,
+        };
+        let entries: Vec<u32> = self.btf.types[sec_id as usize]
+            .data
+            .chunks_exact(3)
+            .map(|c| c[0])
+            .collect();
+        let mut vars = Vec::new();
+        for var_id in entries {
+            let var = self
+                .btf
+                .get(var_id)
+                .filter(|v| v.kind() == btf::KIND_VAR)
+                .ok_or_else(|| kerr("?", format!("entry {var_id} is not a VAR")))?;
+            let name = self.btf.str_at(var.name_off).to_string();
+            let (ty, align) = self
+                .kconfig_type(var.size_or_type)
+                .ok_or_else(|| kerr(&name, "type is not supported for a kconfig extern".into()))?;
+            let size = self
+                .btf
+                .resolve_size(var.size_or_type)
+                .and_then(|s| u32::try_from(s).ok())
+                .filter(|&s| s > 0 && u64::from(s) <= MAX_DATA_SIZE)
+                .ok_or_else(|| kerr(&name, "cannot size the type".into()))?;
+            let weak = self
+                .elf
+                .symbols
+                .iter()
+                .find(|s| s.name == name && s.section.is_none())
+                .is_some_and(|s| s.weak);
+            let known = name.starts_with("CONFIG_")
+                || KCONFIG_VIRTUAL.contains(&name.as_str())
+                || weak && name.starts_with("LINUX_");
+            if !known {
+                return Err(kerr(
+                    &name,
+                    "only CONFIG_* and libbpf's virtual LINUX_* externs exist".into(),
+                ));
+            }
+            vars.push((
+                align,
+                KconfigVar {
+                    name,
+                    offset: 0,
+                    size,
+                    ty,
+                    weak,
+                },
+            ));
+        }
+        if vars.is_empty() {
+            return Ok(());
+        }
+        vars.sort_by(|(aa, a), (ab, b)| {
+            ab.cmp(aa)
+                .then(a.size.cmp(&b.size))
+                .then(a.name.cmp(&b.name))
+        });
+        let mut off: u64 = 0;
+        for (align, v) in &mut vars {
+            off = off.div_ceil(u64::from(*align)) * u64::from(*align);
+            v.offset = off as u32;
+            off += u64::from(v.size);
+        }
+        if off > MAX_DATA_SIZE {
+            return Err(Error::Limit {
+                what: "size of the .kconfig map (MAX_DATA_SIZE)",
+                got: off as usize,
+                max: MAX_DATA_SIZE as usize,
+            });
+        }
+        let vars: Vec<KconfigVar> = vars.into_iter().map(|(_, v)| v).collect();
+        // The kernel wants allocated variables at increasing offsets.
+        let mut data: Vec<[u32; 3]> = Vec::new();
+        for c in self.btf.types[sec_id as usize].data.clone().chunks_exact(3) {
+            let name = self.btf.name(c[0]).to_string();
+            let v = vars
+                .iter()
+                .find(|v| v.name == name)
+                .ok_or_else(|| kerr(&name, "no layout".into()))?;
+            self.btf.types[c[0] as usize].data[0] = btf::VAR_GLOBAL_ALLOCATED;
+            data.push([c[0], v.offset, v.size]);
+        }
+        data.sort_by_key(|e| e[1]);
+        let t = &mut self.btf.types[sec_id as usize];
+        t.data = data.concat();
+        t.size_or_type = off as u32;
+        self.kconfig_map = Some(self.maps.len());
+        self.maps.push(MapPlan {
+            name: internal_map_name(&self.obj_name, ".kconfig"),
+            ident: "kconfig".into(),
+            kind: MapKind::Kconfig,
+            map_type: MAP_ARRAY,
+            key_size: 4,
+            value_size: off as u32,
+            max_entries: 1,
+            map_flags: F_RDONLY_PROG | F_MMAPABLE,
+            numa_node: 0,
+            map_extra: 0,
+            btf_key_type_id: 0,
+            btf_value_type_id: sec_id,
+            inner: None,
+            initial: Some(vec![0; off as usize]),
+            freeze: true,
+        });
+        self.kconfig = vars;
+        Ok(())
+    }
+
     fn func_insns(&self, f: &Func) -> Vec<Insn> {
         let sec = &self.elf.sections[f.sec];
         insn::decode_all(
@@ -1078,13 +1284,24 @@ impl<'e, 'a> Planner<'e, 'a> {
                 ));
             }
             if sym.section.is_none() {
+                if let Some(v) = self.kconfig.iter().find(|v| v.name == sym.name) {
+                    // A `.kconfig` value: a load from the kconfig map.
+                    if !insn.is_ld_imm64() || idx + 1 >= insns.len() || r.r_type != R_BPF_64_64 {
+                        return Err(self.reloc_err(
+                            f.sec,
+                            ri,
+                            "a kconfig extern is only read through ld_imm64",
+                        ));
+                    }
+                    let offset = v.offset;
+                    insns[idx].src = insn::BPF_PSEUDO_MAP_IDX_VALUE;
+                    insns[idx].imm = self.kconfig_map.unwrap_or(0) as i32;
+                    insns[idx + 1].imm = offset as i32;
+                    continue;
+                }
                 // Extern: kfunc or ksym, described by BTF in `.ksyms`.
                 let (btf_kind, typeless) = self.find_extern(&sym.name).ok_or_else(|| {
-                    self.reloc_err(
-                        f.sec,
-                        ri,
-                        "extern has no BTF in `.ksyms` (kconfig externs are not supported)",
-                    )
+                    self.reloc_err(f.sec, ri, "extern has no BTF in `.ksyms` or `.kconfig`")
                 })?;
                 let (kind, usage) = if insn.is_pseudo_call() && btf_kind == btf::KIND_FUNC {
                     insns[idx].src = insn::BPF_PSEUDO_KFUNC_CALL;

@@ -14,6 +14,7 @@ use std::os::fd::OwnedFd;
 use std::sync::{Mutex, MutexGuard};
 
 use bpf_lskel::ctx::CtxBuf;
+use bpf_lskel::plan::MapKind;
 use bpf_lskel::runner::{self, RunOpts};
 use bpf_lskel::{generate, Endian, Plan};
 use common::harness::{self, require_kernel, Outcome, Skip};
@@ -94,6 +95,17 @@ fn load_both(name: &str) -> Result<(Side, Side, Plan), Skip> {
         &opts,
     )
     .unwrap_or_else(|e| panic!("{name}: bpftool's loader failed: {e}"));
+    // Kconfig values come from the skeleton, as libbpf's come from the host.
+    let mut initial_values = vec![None; plan.maps.len()];
+    if let Some(v) = common::host_kconfig(&plan) {
+        let k = plan.maps.len() - 1;
+        assert_eq!(
+            plan.maps[k].kind,
+            MapKind::Kconfig,
+            "{name}: kconfig map is not last"
+        );
+        initial_values[k] = Some(v);
+    }
     let o = runner::run_loader(
         &ours.insns,
         &ours.data,
@@ -101,6 +113,7 @@ fn load_both(name: &str) -> Result<(Side, Side, Plan), Skip> {
         plan.progs.len(),
         &RunOpts {
             log_level: 1,
+            initial_values,
             ..opts
         },
     )
@@ -156,7 +169,17 @@ macro_rules! differential {
     };
 }
 
-differential!(maps, globals, subprogs, core, externs, progtypes, iterators);
+differential!(
+    maps,
+    globals,
+    subprogs,
+    core,
+    externs,
+    progtypes,
+    iterators,
+    kconfig,
+    kconfig_values
+);
 
 fn main() {
     let mut tests = DIFFERENTIAL.to_vec();
@@ -168,6 +191,7 @@ fn main() {
         ("ctx_overrides", ctx_overrides),
         ("failure_cleans_up", failure_cleans_up),
         ("fd_zero_is_a_valid_fd", fd_zero_is_a_valid_fd),
+        ("kconfig_values_are_required", kconfig_values_are_required),
         (
             "tracing_requests_match_libbpf",
             tracing_requests_match_libbpf,
@@ -397,6 +421,53 @@ fn fd_zero_is_a_valid_fd() -> Outcome {
     let (ret, _) = run_without_fd0(&l.insns, &l.data, plan.maps.len(), plan.progs.len());
     assert_eq!(ret, -libc::ENOENT);
     assert_eq!(fd_set(), before, "fds leaked by a failed load without fd 0");
+    Ok(())
+}
+
+/// A loader never runs with kconfig values it was not given: there is no
+/// build-time default to fall back to.
+fn kconfig_values_are_required() -> Outcome {
+    let _g = serial();
+    require_kernel()?;
+    let obj = common::corpus_file("kconfig.bpf.o");
+    let plan = Plan::build(&obj, "kconfig").unwrap();
+    let l = generate(&plan, Endian::host()).unwrap();
+    let before = open_fds();
+    let err = runner::run_loader(
+        &l.insns,
+        &l.data,
+        plan.maps.len(),
+        plan.progs.len(),
+        &RunOpts::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.err.raw_os_error(), Some(libc::EINVAL), "{err}");
+    assert_eq!(open_fds(), before, "fds leaked");
+    // The values land where the program reads them.
+    let mut v = common::host_kconfig(&plan).unwrap();
+    let version = plan
+        .kconfig
+        .iter()
+        .find(|k| k.name == "LINUX_KERNEL_VERSION")
+        .unwrap();
+    let at = version.offset as usize;
+    v[at..at + 4].copy_from_slice(&0x0102_0304u32.to_ne_bytes());
+    let k = plan.maps.len() - 1;
+    let mut initial_values = vec![None; plan.maps.len()];
+    initial_values[k] = Some(v.clone());
+    let loaded = runner::run_loader(
+        &l.insns,
+        &l.data,
+        plan.maps.len(),
+        plan.progs.len(),
+        &RunOpts {
+            initial_values,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let got = runner::map_lookup(&loaded.maps[k], &0u32.to_ne_bytes(), v.len()).unwrap();
+    assert_eq!(got, v);
     Ok(())
 }
 
