@@ -17,6 +17,8 @@ pub const EM_BPF: u16 = 247;
 pub const R_BPF_64_64: u32 = 1;
 /// `R_BPF_64_32`: the immediate of a call.
 pub const R_BPF_64_32: u32 = 10;
+/// `R_BPF_64_ABS64`: a 64-bit data pointer (map-in-map slots in `.maps`).
+pub const R_BPF_64_ABS64: u32 = 2;
 
 /// What a section holds, as far as loading is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -601,6 +601,20 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         g.map_create(m, init, map_slots[i], btf_slot, Some(i), inner_slots[i]);
     }
 
+    // Map-in-map slots the object initialises, once every map exists.
+    for ms in &plan.map_slots {
+        let key = g.b.add(&endian.u32(ms.slot), 4);
+        let value = g.b.zeroed(4, 4);
+        let upd = g.b.zeroed(32, 8);
+        g.ld_blob(BPF_W, R0, map_slots[ms.outer]);
+        g.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
+        g.ld_blob(BPF_W, R0, map_slots[ms.inner]);
+        g.st_blob(BPF_W, value, R0);
+        g.ptr(upd + attr::ELEM_KEY, key);
+        g.ptr(upd + attr::ELEM_VALUE, value);
+        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32);
+    }
+
     // Externs, once each.
     let mut ext = Vec::new();
     for (x, e) in plan.externs.iter().enumerate() {

@@ -123,6 +123,17 @@ pub struct MapPlan {
     pub freeze: bool,
 }
 
+/// A map-in-map slot the object initialises (`.values = { [i] = &inner }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MapSlot {
+    /// Index of the outer map.
+    pub outer: usize,
+    /// The slot (array index or hash key, a `u32`).
+    pub slot: u32,
+    /// Index of the map stored in it.
+    pub inner: usize,
+}
+
 /// How an extern symbol is resolved on the target kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExternKind {
@@ -192,6 +203,8 @@ pub struct Plan {
     pub btf: Btf,
     /// Maps, in libbpf's order (their index is their fd_array slot).
     pub maps: Vec<MapPlan>,
+    /// Map-in-map slots to fill once every map exists.
+    pub map_slots: Vec<MapSlot>,
     /// Programs, in ELF order.
     pub progs: Vec<ProgPlan>,
     /// Externs used by the programs.
@@ -308,6 +321,7 @@ struct Planner<'e, 'a> {
     /// `__kconfig` externs and the index of their map.
     kconfig: Vec<KconfigVar>,
     kconfig_map: Option<usize>,
+    map_slots: Vec<MapSlot>,
 }
 
 impl<'e, 'a> Planner<'e, 'a> {
@@ -333,6 +347,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             ksyms: HashMap::new(),
             kconfig: Vec::new(),
             kconfig_map: None,
+            map_slots: Vec::new(),
         })
     }
 
@@ -344,6 +359,17 @@ impl<'e, 'a> Planner<'e, 'a> {
                     msg: "legacy `struct bpf_map_def` maps are not supported; use BTF-defined maps in `.maps`".into(),
                 });
             }
+        }
+        if let Some(s) = self
+            .elf
+            .sections
+            .iter()
+            .find(|s| s.name.starts_with(".struct_ops"))
+        {
+            return Err(Error::Map {
+                map: s.name.clone(),
+                msg: "struct_ops maps are not supported by light skeletons".into(),
+            });
         }
         self.fixup_datasecs()?;
         self.fixup_ksyms();
@@ -390,6 +416,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             obj_name: self.obj_name,
             btf: self.btf,
             maps: self.maps,
+            map_slots: self.map_slots,
             progs,
             externs: self.externs,
             kconfig: self.kconfig,
@@ -727,7 +754,7 @@ impl<'e, 'a> Planner<'e, 'a> {
                     if self.def_uint(map, &name, ty)? != 0 {
                         return Err(Self::map_err(
                             map,
-                            "pinning is not supported by light skeletons",
+                            "pinning (LIBBPF_PIN_BY_NAME) is not supported by light skeletons; pin the map after loading",
                         ));
                     }
                 }
@@ -747,6 +774,12 @@ impl<'e, 'a> Planner<'e, 'a> {
         }
         if let Some(def) = inner_def {
             let is_mim = matches!(m.map_type, MAP_ARRAY_OF_MAPS | MAP_HASH_OF_MAPS);
+            if m.map_type == MAP_PROG_ARRAY {
+                return Err(Self::map_err(
+                    map,
+                    "initialising PROG_ARRAY slots (`.values`) is not supported by light skeletons; update the map after loading",
+                ));
+            }
             if !is_mim {
                 return Err(Self::map_err(
                     map,
@@ -781,15 +814,6 @@ impl<'e, 'a> Planner<'e, 'a> {
         let Some(sec) = self.elf.section(".maps") else {
             return Ok(());
         };
-        if let Some(r) = sec.relocs.first() {
-            return Err(Error::Reloc {
-                section: ".maps".into(),
-                index: 0,
-                offset: r.offset,
-                symbol: self.elf.symbols[r.sym].name.clone(),
-                msg: "initialising map slots (`.values = { ... }`) is not supported".into(),
-            });
-        }
         let sec_index = sec.index;
         let ds = self
             .btf
@@ -815,6 +839,90 @@ impl<'e, 'a> Planner<'e, 'a> {
             self.map_at
                 .insert((sec_index, u64::from(off)), self.maps.len());
             self.maps.push(m);
+        }
+        self.collect_map_slots(sec_index, ds)
+    }
+
+    /// Reads `.values = { [i] = &map }` of map-in-maps from the relocations
+    /// of `.maps`, with libbpf's rules.
+    fn collect_map_slots(&mut self, sec_index: usize, ds: u32) -> Result<(), Error> {
+        let relocs = self.elf.sections[sec_index].relocs.clone();
+        let entries: Vec<[u32; 3]> = self.btf.types[ds as usize]
+            .data
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect();
+        for (ri, r) in relocs.iter().enumerate() {
+            let sym = self.elf.symbols[r.sym].clone();
+            let err = |msg: String| Error::Reloc {
+                section: ".maps".into(),
+                index: ri,
+                offset: r.offset,
+                symbol: sym.name.clone(),
+                msg,
+            };
+            // The map whose definition holds the 8-byte pointer.
+            let Some([var_id, off, _]) = entries.iter().find(|e| {
+                u64::from(e[1]) <= r.offset && r.offset + 8 <= u64::from(e[1]) + u64::from(e[2])
+            }) else {
+                return Err(err("not inside a map definition".into()));
+            };
+            let outer = self.map_at[&(sec_index, u64::from(*off))];
+            let m = &self.maps[outer];
+            if m.map_type == MAP_PROG_ARRAY {
+                return Err(err(
+                    "initialising PROG_ARRAY slots is not supported by light skeletons (libbpf's neither)".into(),
+                ));
+            }
+            if !matches!(m.map_type, MAP_ARRAY_OF_MAPS | MAP_HASH_OF_MAPS) {
+                return Err(err(format!(
+                    "map `{}` is not a map-in-map, its slots cannot be initialised",
+                    m.name
+                )));
+            }
+            if m.map_type == MAP_HASH_OF_MAPS && m.key_size != 4 {
+                return Err(err(
+                    "a hash-of-maps with initialised slots needs a 4-byte key".into(),
+                ));
+            }
+            if r.r_type != crate::elf::R_BPF_64_ABS64 {
+                return Err(err(format!("relocation type {} in `.maps`", r.r_type)));
+            }
+            if sym.section != Some(sec_index) {
+                return Err(err("the slot does not point to a BTF-defined map".into()));
+            }
+            let inner = *self
+                .map_at
+                .get(&(sec_index, sym.value))
+                .ok_or_else(|| err("the slot does not point to the start of a map".into()))?;
+            if self.maps[inner].inner.is_some() {
+                return Err(err("a map-in-map cannot be stored in a map-in-map".into()));
+            }
+            let def = self
+                .btf
+                .get(*var_id)
+                .map_or(0, |v| self.btf.skip_mods(v.size_or_type));
+            let moff = self
+                .btf
+                .get(def)
+                .filter(|t| t.kind() == btf::KIND_STRUCT && t.vlen() > 0)
+                .and_then(|t| {
+                    let n = t.vlen() as usize - 1;
+                    (self.btf.str_at(t.data[n * 3]) == "values").then(|| t.data[n * 3 + 2] / 8)
+                })
+                .ok_or_else(|| err("the last member of the definition is not `values`".into()))?;
+            let at = r.offset - u64::from(*off);
+            if at < u64::from(moff) || (at - u64::from(moff)) % 8 != 0 {
+                return Err(err("not a slot of `values`".into()));
+            }
+            let slot = ((at - u64::from(moff)) / 8) as u32;
+            if m.map_type == MAP_ARRAY_OF_MAPS && slot >= m.max_entries {
+                return Err(err(format!(
+                    "slot {slot} is beyond max_entries {} of `{}`",
+                    m.max_entries, m.name
+                )));
+            }
+            self.map_slots.push(MapSlot { outer, slot, inner });
         }
         Ok(())
     }

@@ -4,7 +4,8 @@
 # Builds the generator's test corpus inside the build root: every
 # generator/tests/corpus/*.bpf.c and iterators/iterators.bpf.c, for both
 # byte orders, plus bpftool's light skeleton of each little-endian object
-# (the reference the differential tests compare against).
+# (the reference the differential tests compare against), and the objects
+# of generator/tests/corpus/bad/, which the generator must refuse.
 #
 # Usage: generator/tests/build-corpus.sh [OUTDIR]   (default: build/corpus)
 
@@ -35,6 +36,22 @@ in_root sh -ec '
 		mv "$out/$name.lskel.h.tmp" "$out/$name.lskel.h"
 	done
 ' sh "$rout" $srcs
+# Objects the generator must refuse (generator/tests/corpus/bad): compiled
+# only, little-endian, into $out/bad; libbpf refuses most of them too.
+mkdir -p "$out/bad"
+bad=""
+for src in "$TOP"/generator/tests/corpus/bad/*.bpf.c; do
+	[ -e "$src" ] && bad="$bad $(root_path "$src")"
+done
+if [ -n "$bad" ]; then
+	in_root sh -ec '
+		out=$1; shift
+		for src in "$@"; do
+			clang-19 -target bpfel -I/usr/include/$(uname -m)-linux-gnu -g -O2 \
+				-Wall -Werror -c "$src" -o "$out/bad/$(basename "$src" .bpf.c).bpf.o"
+		done
+	' sh "$rout" $bad
+fi
 # Upstream's own iterators, when a kernel tree is around: its checked-in
 # little-endian light skeleton is the reference for the output format, and
 # its source is one more input for our generator.

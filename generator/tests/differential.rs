@@ -28,6 +28,8 @@ fn serial() -> MutexGuard<'static, ()> {
 struct Side {
     maps: Vec<runner::MapInfo>,
     contents: Vec<Option<Vec<u8>>>,
+    /// Per map-in-map: (slot, index of the map it holds) for slots 0..64.
+    slots: Vec<Vec<(u32, usize)>>,
     progs: Vec<runner::ProgInfo>,
     fds: runner::Loaded,
 }
@@ -48,9 +50,30 @@ fn inspect(loaded: runner::Loaded) -> Side {
         .iter()
         .map(|fd| runner::prog_info(fd).unwrap())
         .collect();
+    // Which of this side's maps each map-in-map slot holds (ids differ
+    // between the sides, indices must not).
+    let slots = loaded
+        .maps
+        .iter()
+        .zip(&maps)
+        .map(|(fd, i)| {
+            if !matches!(i.map_type, 12 | 13) {
+                return Vec::new();
+            }
+            (0..64u32)
+                .filter_map(|k| {
+                    let v = runner::map_lookup(fd, &k.to_ne_bytes(), 4).ok()?;
+                    let id = u32::from_ne_bytes(v.try_into().unwrap());
+                    let idx = maps.iter().position(|m| m.id == id);
+                    Some((k, idx.expect("slot holds a map of another object")))
+                })
+                .collect()
+        })
+        .collect();
     Side {
         maps,
         contents,
+        slots,
         progs,
         fds: loaded,
     }
@@ -141,6 +164,7 @@ fn compare(name: &str) -> Outcome {
             "{what}: BTF ids"
         );
         assert_eq!(ours.contents[i], theirs.contents[i], "{what}: contents");
+        assert_eq!(ours.slots[i], theirs.slots[i], "{what}: map-in-map slots");
     }
     for (j, (o, t)) in ours.progs.iter().zip(&theirs.progs).enumerate() {
         let what = format!("{name}: program #{j} `{}`", plan.progs[j].name);
@@ -178,7 +202,8 @@ differential!(
     progtypes,
     iterators,
     kconfig,
-    kconfig_values
+    kconfig_values,
+    mapinmap
 );
 
 fn main() {

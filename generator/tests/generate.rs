@@ -499,3 +499,58 @@ fn closes_treat_fd_zero_as_valid() {
         }
     }
 }
+
+/// Objects the generator cannot fully understand get a clear error and no
+/// loader, from the library and from the command line (no output file,
+/// for any language).
+#[test]
+fn refused_objects_emit_nothing() {
+    const BAD: &[(&str, &str)] = &[
+        ("kconfig_type", "type is not supported for a kconfig extern"),
+        (
+            "kconfig_unknown",
+            "only CONFIG_* and libbpf's virtual LINUX_*",
+        ),
+        (
+            "legacy_maps",
+            "legacy `struct bpf_map_def` maps are not supported",
+        ),
+        ("pinning", "pinning (LIBBPF_PIN_BY_NAME) is not supported"),
+        ("prog_array_init", "initialising PROG_ARRAY slots"),
+        ("struct_ops", "struct_ops maps are not supported"),
+        ("unknown_section", "cannot tell the program type"),
+    ];
+    let dir = common::corpus_dir().join("bad");
+    let mut found: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}: run `make corpus`", dir.display()))
+        .filter_map(|e| {
+            let n = e.ok()?.file_name().into_string().ok()?;
+            Some(n.strip_suffix(".bpf.o")?.to_string())
+        })
+        .collect();
+    found.sort();
+    let listed: Vec<&str> = BAD.iter().map(|b| b.0).collect();
+    assert_eq!(
+        found, listed,
+        "every object in corpus/bad needs an expected error here"
+    );
+    let out = std::env::temp_dir().join(format!("bpf-lskel-bad-{}", std::process::id()));
+    for (name, want) in BAD {
+        let obj = dir.join(format!("{name}.bpf.o"));
+        expect_err(&std::fs::read(&obj).unwrap(), want);
+        for lang in ["rust-kernel", "rust-user", "c"] {
+            let _ = std::fs::remove_file(&out);
+            let r = std::process::Command::new(env!("CARGO_BIN_EXE_bpf-lskel"))
+                .args(["gen", "skeleton", "-L"])
+                .arg(&obj)
+                .args(["--lang", lang, "--name", "bad", "-o"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(!r.status.success(), "{name} {lang}: accepted");
+            let err = String::from_utf8_lossy(&r.stderr);
+            assert!(err.contains(want), "{name} {lang}: {err}");
+            assert!(!out.exists(), "{name} {lang}: wrote a skeleton");
+        }
+    }
+}

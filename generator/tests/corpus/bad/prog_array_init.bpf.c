@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Refused: PROG_ARRAY slots initialised by the object. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("socket")
+int callee(struct __sk_buff *skb)
+{
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, int (void *));
+} jumps SEC(".maps") = {
+	.values = { [1] = (void *)&callee },
+};
+
+SEC("socket")
+int caller(struct __sk_buff *skb)
+{
+	bpf_tail_call(skb, &jumps, 1);
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";
