@@ -39,7 +39,10 @@ pub struct Options {
 /// Renders a skeleton.
 pub fn render(lang: Lang, plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     match lang {
-        Lang::RustKernel => Ok(rust(plan, loaders, o, true)),
+        Lang::RustKernel => {
+            crate::typed::check_kernel(plan)?;
+            Ok(rust(plan, loaders, o, true))
+        }
         Lang::RustUser => Ok(rust(plan, loaders, o, false)),
         Lang::C => Ok(c(plan, loaders, o)),
     }
@@ -190,6 +193,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         byte_literal(&mut s, &l.data);
         s.push_str(";\n\n");
     }
+    s.push_str(&crate::typed::rust_helpers(plan));
     for (i, m) in plan.maps.iter().enumerate() {
         if m.initial.is_none() {
             continue;
@@ -225,6 +229,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
             }
             s.push_str("}\n\n");
         }
+        s.push_str(&crate::typed::rust_types(plan, i, &o.name));
     }
     let nm = plan.maps.len();
     let np = plan.progs.len();
@@ -249,8 +254,16 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
     let maps: Vec<String> = plan
         .maps
         .iter()
-        .map(|m| format!("MapSpec {{\nname: kernel::c_str!({:?}),\nmax_entries: 0,\ninitial_value: None,\n}}", m.name))
+        .enumerate()
+        .map(|(i, m)| {
+            format!(
+                "MapSpec {{\nname: kernel::c_str!({:?}),\nmax_entries: 0,\ninitial_value: {},\n}}",
+                m.name,
+                crate::typed::kernel_initial(plan, i)
+            )
+        })
         .collect();
+    s.push_str(&crate::typed::kernel_items(plan));
     static_array(&mut s, "MAPS", "MapSpec", &maps);
     let progs: Vec<String> = plan
         .progs
@@ -310,6 +323,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
             rust_ident(&accessor)
         );
     }
+    s.push_str(&crate::typed::kernel_accessors(plan, &o.name));
     s.push_str("}\n");
     s
 }

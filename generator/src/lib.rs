@@ -22,6 +22,7 @@ pub mod plan;
 pub mod progtype;
 #[cfg(target_os = "linux")]
 pub mod runner;
+pub mod typed;
 
 pub use endian::Endian;
 pub use error::Error;

@@ -18,6 +18,8 @@ const CORPUS: &[&str] = &[
     "progtypes",
     "tracing",
     "iterators",
+    "kconfig",
+    "mapinmap",
 ];
 
 fn plan(name: &str, suffix: &str) -> Plan {
@@ -443,6 +445,8 @@ fn rust_kernel_skeletons_compile_against_the_contract() {
         .unwrap();
         let out = Command::new(&rustc)
             .args(["--edition", "2021", "--crate-type", "bin", "-o"])
+            // What Kbuild exports, for skeletons with kconfig externs.
+            .envs([("VERSION", "7"), ("PATCHLEVEL", "3"), ("SUBLEVEL", "4")])
             .arg(dir.join(format!("{name}_main")))
             .arg("--extern")
             .arg(format!("kernel={}", dir.join("libkernel.rlib").display()))
@@ -553,4 +557,178 @@ fn refused_objects_emit_nothing() {
             assert!(!out.exists(), "{name} {lang}: wrote a skeleton");
         }
     }
+}
+
+/// Builds the mock kernel crate into `dir` and a program `main` (with the
+/// skeleton of `name` as module `skel`) against it; runs the program.
+fn run_with_skeleton(
+    dir: &std::path::Path,
+    name: &str,
+    lang: Lang,
+    main: &str,
+    rustc_args: &[&str],
+) {
+    use std::process::Command;
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    std::fs::create_dir_all(dir).unwrap();
+    let kernel = lang == Lang::RustKernel;
+    if kernel && !dir.join("libkernel.rlib").exists() {
+        let mock =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock-kernel/kernel.rs");
+        let st = Command::new(&rustc)
+            .args([
+                "--edition",
+                "2021",
+                "--crate-type",
+                "rlib",
+                "--crate-name",
+                "kernel",
+                "-o",
+            ])
+            .arg(dir.join("libkernel.rlib"))
+            .arg(&mock)
+            .status()
+            .unwrap();
+        assert!(st.success(), "mock kernel crate does not build");
+    }
+    let p = plan(name, "bpf.o");
+    let loaders = vec![
+        generate(&p, Endian::Little).unwrap(),
+        generate(&p, Endian::Big).unwrap(),
+    ];
+    let o = Options {
+        name: name.to_string(),
+        source: format!("{name}.bpf.o"),
+        command: "bpf-lskel ...".into(),
+    };
+    let skel = backend::render(lang, &p, &loaders, &o).unwrap();
+    let src = dir.join(format!("{name}_{kernel}_skel.rs"));
+    std::fs::write(&src, &skel).unwrap();
+    let main_rs = dir.join(format!("{name}_{kernel}_main.rs"));
+    let text = format!(
+        "#![deny(warnings)]\n#[path = \"{}\"]\nmod skel;\n{main}",
+        src.display()
+    );
+    std::fs::write(&main_rs, text).unwrap();
+    let exe = dir.join(format!("{name}_{kernel}_main"));
+    let mut c = Command::new(&rustc);
+    c.args(["--edition", "2021", "--crate-type", "bin", "-o"])
+        .arg(&exe)
+        .args(rustc_args)
+        .envs([("VERSION", "7"), ("PATCHLEVEL", "3"), ("SUBLEVEL", "4")]);
+    if kernel {
+        c.arg("--extern")
+            .arg(format!("kernel={}", dir.join("libkernel.rlib").display()));
+    }
+    let out = c.arg(&main_rs).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{name} {lang:?}: does not compile:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = Command::new(&exe).output().unwrap();
+    assert!(
+        run.status.success(),
+        "{name} {lang:?}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// Typed global data: the user skeleton decodes the object's initial
+/// values and writes them back byte for byte; the kernel skeleton's
+/// accessors read and write the right bytes through `kernel::bpf::Map`.
+#[test]
+fn typed_global_data() {
+    let dir = std::env::temp_dir().join(format!("bpf-lskel-typed-{}", std::process::id()));
+    // Values from corpus/globals.bpf.c.
+    run_with_skeleton(
+        &dir,
+        "globals",
+        Lang::RustUser,
+        r#"
+fn main() {
+    let d = skel::GlobalsData::from_bytes(skel::DATA_INITIAL.try_into().unwrap());
+    assert_eq!(d.counter, 42);
+    let r = skel::GlobalsRodata::from_bytes(skel::RODATA_INITIAL.try_into().unwrap());
+    assert_eq!(r.limit, 7);
+    let t = skel::GlobalsRodataTable::from_bytes(skel::RODATA_TABLE_INITIAL.try_into().unwrap());
+    assert_eq!(t.table, [1, 2, 3, 4]);
+    let c = skel::GlobalsDataCustom::from_bytes(skel::DATA_CUSTOM_INITIAL.try_into().unwrap());
+    assert_eq!(c.in_custom, 5);
+    // Writing leaves the static variable's bytes (hidden_static = 9) alone.
+    let mut b: [u8; skel::GlobalsData::SIZE] = skel::DATA_INITIAL.try_into().unwrap();
+    let mut d2 = d;
+    d2.counter = -3;
+    d2.write(&mut b);
+    assert_eq!(skel::GlobalsData::from_bytes(&b).counter, -3);
+    assert!(b.windows(4).any(|w| w == 9i32.to_ne_bytes()));
+    d.write(&mut b);
+    assert_eq!(&b[..], skel::DATA_INITIAL);
+}
+"#,
+        &[],
+    );
+    run_with_skeleton(
+        &dir,
+        "globals",
+        Lang::RustKernel,
+        r#"
+fn main() {
+    let s = skel::Globals::load().unwrap();
+    let fd = |name: &str| skel::MAP_NAMES.iter().position(|n| n.ends_with(name)).unwrap() as i32;
+    s.set_data_counter(77).unwrap();
+    assert_eq!(s.data_counter().unwrap(), 77);
+    let bytes = kernel::bpf::mock_map_bytes(fd(".data"));
+    let at = skel::data::COUNTER_OFFSET;
+    assert_eq!(bytes[at..at + 4], 77i32.to_ne_bytes());
+    let mut v = s.data_value().unwrap();
+    assert_eq!(v.counter, 77);
+    v.counter = 5;
+    s.set_data_value(&v).unwrap();
+    assert_eq!(s.data_counter().unwrap(), 5);
+    s.set_bss_zeroed(9).unwrap();
+    assert_eq!(s.bss_value().unwrap().zeroed, 9);
+    assert_eq!(s.rodata_table_table().unwrap(), [0; 4]);
+}
+"#,
+        &[],
+    );
+    // The kernel skeleton's compile-time kconfig values agree with the
+    // host-side resolver (itself checked against libbpf) for the same config.
+    let p = plan("kconfig", "bpf.o");
+    let size = p.maps.last().unwrap().value_size as usize;
+    let config = "CONFIG_BPF_SYSCALL=y\nCONFIG_BPF_JIT=m\nCONFIG_NET=y\n";
+    let want =
+        bpf_lskel::kconfig::values(&p.kconfig, size, Endian::host(), "7.3.4", config).unwrap();
+    run_with_skeleton(
+        &dir,
+        "kconfig",
+        Lang::RustKernel,
+        &format!("fn main() {{\n    assert_eq!(skel::KCONFIG_VALUE, {want:?});\n}}\n"),
+        &[
+            "--cfg",
+            "CONFIG_BPF_SYSCALL=\"y\"",
+            "--cfg",
+            "CONFIG_BPF_JIT=\"m\"",
+            "--cfg",
+            "CONFIG_NET=\"y\"",
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The kernel back end refuses kconfig values it cannot know at compile time.
+#[test]
+fn kernel_back_end_refuses_runtime_only_kconfig() {
+    let p = plan("kconfig_values", "bpf.o");
+    let l = vec![generate(&p, Endian::Little).unwrap()];
+    let o = Options {
+        name: "kv".into(),
+        source: "kconfig_values.bpf.o".into(),
+        command: "x".into(),
+    };
+    let e = backend::render(Lang::RustKernel, &p, &l, &o).unwrap_err();
+    assert!(e.to_string().contains("integer and string values"), "{e}");
+    assert!(backend::render(Lang::RustUser, &p, &l, &o).is_ok());
+    assert!(backend::render(Lang::C, &p, &l, &o).is_ok());
 }

@@ -34,6 +34,52 @@ pub mod bpf {
     /// An owned file descriptor.
     pub struct Fd(pub i32);
 
+    /// The bytes of every map, by fd: the mock's stand-in for the kernel's.
+    static MAPS: std::sync::Mutex<std::collections::BTreeMap<i32, Vec<u8>>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+    /// Size of every mock map's value.
+    pub const MOCK_VALUE_SIZE: usize = 4096;
+
+    /// Test hook: the value of the map with descriptor `fd`.
+    pub fn mock_map_bytes(fd: i32) -> Vec<u8> {
+        let mut maps = MAPS.lock().unwrap();
+        maps.entry(fd).or_insert_with(|| vec![0; MOCK_VALUE_SIZE]).clone()
+    }
+
+    /// A reference to a map, as `kernel::bpf::Map`.
+    pub struct Map(i32);
+
+    impl Map {
+        /// Takes a reference to the map `fd` refers to.
+        pub fn from_fd(fd: &Fd) -> crate::error::Result<Self> {
+            Ok(Map(fd.0))
+        }
+
+        /// Size of one value.
+        pub fn value_size(&self) -> usize {
+            MOCK_VALUE_SIZE
+        }
+
+        /// Copies bytes at `offset` of the value of a single-element array map.
+        pub fn read(&self, offset: usize, out: &mut [u8]) -> crate::error::Result {
+            let v = mock_map_bytes(self.0);
+            let src = v.get(offset..offset + out.len()).ok_or(crate::error::Error)?;
+            out.copy_from_slice(src);
+            Ok(())
+        }
+
+        /// Copies `data` to `offset` of the value of a single-element array map.
+        pub fn write(&self, offset: usize, data: &[u8]) -> crate::error::Result {
+            mock_map_bytes(self.0);
+            let mut maps = MAPS.lock().unwrap();
+            let v = maps.get_mut(&self.0).ok_or(crate::error::Error)?;
+            let dst = v.get_mut(offset..offset + data.len()).ok_or(crate::error::Error)?;
+            dst.copy_from_slice(data);
+            Ok(())
+        }
+    }
+
     /// `kernel::bpf::loader`.
     pub mod loader {
         use super::Fd;
