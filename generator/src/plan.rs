@@ -863,7 +863,8 @@ impl<'e, 'a> Planner<'e, 'a> {
             };
             // The map whose definition holds the 8-byte pointer.
             let Some([var_id, off, _]) = entries.iter().find(|e| {
-                u64::from(e[1]) <= r.offset && r.offset + 8 <= u64::from(e[1]) + u64::from(e[2])
+                u64::from(e[1]) <= r.offset
+                    && r.offset.saturating_add(8) <= u64::from(e[1]) + u64::from(e[2])
             }) else {
                 return Err(err("not inside a map definition".into()));
             };

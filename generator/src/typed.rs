@@ -39,7 +39,7 @@ impl Ty {
         match self {
             Ty::Int(_, s) => *s,
             Ty::Bool => 1,
-            Ty::Array(e, n) => e.size() * n,
+            Ty::Array(e, n) => e.size().saturating_mul(*n),
             Ty::Bytes(n) => *n,
         }
     }
