@@ -52,19 +52,24 @@ if [ -n "$bad" ]; then
 		done
 	' sh "$rout" $bad
 fi
-# Upstream's own iterators, when a kernel tree is around: its checked-in
+# Upstream's own iterators, from the vanilla tag of a kernel tree (its work
+# tree may hold our patch series, which replaces them): the checked-in
 # little-endian light skeleton is the reference for the output format, and
-# its source is one more input for our generator.
-for src in "$CACHE"/kernels/*/src/kernel/bpf/preload/iterators; do
-	[ -e "$src/iterators.lskel-little-endian.h" ] || continue
-	cp "$src/iterators.lskel-little-endian.h" "$out/upstream_iterators.lskel.h"
-	cp "$src/iterators.bpf.c" "$out/upstream_iterators.bpf.c"
+# the source is one more input for our generator.
+rel=kernel/bpf/preload/iterators
+for tree in "$CACHE"/kernels/*/src; do
+	git -C "$tree" rev-parse -q --verify vanilla >/dev/null 2>&1 || continue
+	git -C "$tree" show "vanilla:$rel/iterators.lskel-little-endian.h" \
+		>"$out/upstream_iterators.lskel.h.tmp" 2>/dev/null || continue
+	git -C "$tree" show "vanilla:$rel/iterators.bpf.c" >"$out/upstream_iterators.bpf.c"
+	mv "$out/upstream_iterators.lskel.h.tmp" "$out/upstream_iterators.lskel.h"
 	in_root sh -ec '
 		out=$1
 		clang-19 -target bpfel -I/usr/include/$(uname -m)-linux-gnu -g -O2 \
 			-c "$out/upstream_iterators.bpf.c" -o "$out/upstream_iterators.bpf.o"
 	' sh "$rout"
-	note "upstream iterators reference taken from ${src%/kernel/bpf/preload/iterators}"
+	note "upstream iterators reference taken from $tree (tag vanilla)"
 	break
 done
+rm -f "$out/upstream_iterators.lskel.h.tmp"
 ls "$out"

@@ -540,7 +540,7 @@ fn output_matches_upstream_iterators() -> Outcome {
     let dir = common::corpus_dir();
     let Ok(text) = std::fs::read_to_string(dir.join("upstream_iterators.lskel.h")) else {
         return Err(Skip(
-            "no upstream_iterators.lskel.h in the corpus (build-corpus.sh found no kernel tree)"
+            "no upstream_iterators.lskel.h in the corpus (build-corpus.sh found no kernel tree with a vanilla tag)"
                 .into(),
         ));
     };
