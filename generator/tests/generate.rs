@@ -732,3 +732,74 @@ fn kernel_back_end_refuses_runtime_only_kconfig() {
     assert!(backend::render(Lang::RustUser, &p, &l, &o).is_ok());
     assert!(backend::render(Lang::C, &p, &l, &o).is_ok());
 }
+
+/// A `.maps` relocation at the very end of the address space is an error,
+/// not an overflow.
+#[test]
+fn map_slot_relocation_far_outside() {
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    let mut b = synth::btf();
+    let v = synth::btf_map(&mut b, "arr", 2);
+    synth::maps_datasec(&mut b, &[v]);
+    let maps = e.section(".maps", SectionKind::Data, &[0; 8]);
+    let sym = synth::object_sym(&mut e, "arr", maps, 0, 8);
+    e.reloc(maps, u64::MAX - 3, sym, 2);
+    e.section(".BTF", SectionKind::Other, &b.encode(Endian::Little));
+    expect_err(&e.build(), "not inside a map definition");
+}
+
+/// A global whose BTF array type claims more elements than fit 32 bits of
+/// bytes is a byte array in typed skeletons, not an overflow.
+#[test]
+fn typed_array_with_absurd_count() {
+    use bpf_lskel::btf::{self, Type};
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    let bss = e
+        .obj
+        .add_section(Vec::new(), b".bss".to_vec(), SectionKind::UninitializedData);
+    e.obj.append_section_bss(bss, 8, 8);
+    // A visible global (synth's symbols are hidden, so static to libbpf).
+    e.obj.add_symbol(object::write::Symbol {
+        name: b"big".to_vec(),
+        value: 0,
+        size: 8,
+        kind: object::SymbolKind::Data,
+        scope: object::SymbolScope::Dynamic,
+        weak: false,
+        section: object::write::SymbolSection::Section(bss),
+        flags: object::SymbolFlags::None,
+    });
+    let mut b = synth::btf();
+    let arr = b.add_type(Type {
+        name_off: 0,
+        info: btf::KIND_ARRAY << 24,
+        size_or_type: 0,
+        data: vec![1, 1, 0x8000_0000],
+    });
+    let name = b.add_string("big");
+    let var = b.add_type(Type {
+        name_off: name,
+        info: btf::KIND_VAR << 24,
+        size_or_type: arr,
+        data: vec![btf::VAR_GLOBAL_ALLOCATED],
+    });
+    let sec = b.add_string(".bss");
+    b.add_type(Type {
+        name_off: sec,
+        info: (btf::KIND_DATASEC << 24) | 1,
+        size_or_type: 8,
+        data: vec![var, 0, 8],
+    });
+    e.section(".BTF", SectionKind::Other, &b.encode(Endian::Little));
+    let p = Plan::build(&e.build(), "t").unwrap();
+    let l = vec![generate(&p, Endian::Little).unwrap()];
+    let o = Options {
+        name: "t".into(),
+        source: "t.bpf.o".into(),
+        command: "x".into(),
+    };
+    let text = backend::render(Lang::RustUser, &p, &l, &o).unwrap();
+    assert!(text.contains("pub big: [u8; 8],"), "{text}");
+}
