@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Values of `__kconfig` externs, computed from a kernel release string and
-//! a Kconfig file with libbpf's rules.
+//! a Kconfig file with libbpf's rules ([`values`], IO-free), or from the
+//! running kernel ([`from_host`]).
 //!
 //! Loaders never carry such values: they would be the build host's. A
 //! user-space skeleton computes them on the machine it runs on with
@@ -136,6 +137,46 @@ pub fn values(
         }
     }
     Ok(out)
+}
+
+/// The `.kconfig` map value of `plan` for the running kernel, read the way
+/// libbpf reads it (`/proc/sys/kernel/osrelease`, then
+/// `/boot/config-$release` or `/proc/config.gz` through `gzip -dc`), in
+/// host byte order; `None` if the object has no kconfig externs. For
+/// user-space runs of a loader (tests, `bpf-lskel run`).
+pub fn from_host(plan: &crate::Plan) -> Result<Option<Vec<u8>>, String> {
+    let Some(m) = plan
+        .maps
+        .iter()
+        .find(|m| m.kind == crate::plan::MapKind::Kconfig)
+    else {
+        return Ok(None);
+    };
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map_err(|e| format!("/proc/sys/kernel/osrelease: {e}"))?;
+    let release = release.trim();
+    let boot = format!("/boot/config-{release}");
+    let config = match std::fs::read_to_string(&boot) {
+        Ok(text) => text,
+        Err(_) => {
+            let out = std::process::Command::new("gzip")
+                .args(["-dc", "/proc/config.gz"])
+                .output()
+                .map_err(|e| format!("gzip -dc /proc/config.gz: {e}"))?;
+            if !out.status.success() {
+                return Err(format!("no {boot} and no readable /proc/config.gz"));
+            }
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    };
+    values(
+        &plan.kconfig,
+        m.value_size as usize,
+        Endian::host(),
+        release,
+        &config,
+    )
+    .map(Some)
 }
 
 #[cfg(test)]

@@ -30,35 +30,9 @@ pub fn corpus_file(name: &str) -> Vec<u8> {
 }
 
 /// The `.kconfig` map value of `plan` for the running kernel, computed the
-/// way libbpf does on the host (`uname -r`, then `/boot/config-$release` or
-/// `/proc/config.gz`); `None` if the object has no kconfig externs.
+/// way libbpf does on the host; `None` if the object has no kconfig externs.
 pub fn host_kconfig(plan: &bpf_lskel::Plan) -> Option<Vec<u8>> {
-    let m = plan
-        .maps
-        .iter()
-        .find(|m| m.kind == bpf_lskel::plan::MapKind::Kconfig)?;
-    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
-    let release = release.trim();
-    let boot = format!("/boot/config-{release}");
-    let config = match std::fs::read_to_string(&boot) {
-        Ok(text) => text,
-        Err(_) => {
-            let out = std::process::Command::new("gzip")
-                .args(["-dc", "/proc/config.gz"])
-                .output()
-                .expect("gzip");
-            assert!(out.status.success(), "no {boot} and no /proc/config.gz");
-            String::from_utf8(out.stdout).unwrap()
-        }
-    };
-    let v = bpf_lskel::kconfig::values(
-        &plan.kconfig,
-        m.value_size as usize,
-        bpf_lskel::Endian::host(),
-        release,
-        &config,
-    );
-    Some(v.unwrap_or_else(|e| panic!("kconfig: {e}")))
+    bpf_lskel::kconfig::from_host(plan).unwrap_or_else(|e| panic!("kconfig: {e}"))
 }
 
 /// What `bpftool gen skeleton -L` produced for an object.
