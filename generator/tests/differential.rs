@@ -280,7 +280,6 @@ fn iterators_print_like_upstream() -> Outcome {
             "missing row {row:?} in\n{progs}"
         );
     }
-    println!("{maps}{progs}");
     Ok(())
 }
 
