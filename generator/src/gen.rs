@@ -665,6 +665,20 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
     for (j, p) in plan.progs.iter().enumerate() {
         g.prog_load(p, j, btf_slot, license, &ext)?;
     }
+
+    // PROG_ARRAY slots the object initialises, once every program is loaded.
+    for ps in &plan.prog_slots {
+        let key = g.b.add(&endian.u32(ps.slot), 4);
+        let value = g.b.zeroed(4, 4);
+        let upd = g.b.zeroed(32, 8);
+        g.ld_blob(BPF_W, R0, map_slots[ps.map]);
+        g.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
+        g.ld_blob(BPF_W, R0, prog_slots[ps.prog]);
+        g.st_blob(BPF_W, value, R0);
+        g.ptr(upd + attr::ELEM_KEY, key);
+        g.ptr(upd + attr::ELEM_VALUE, value);
+        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32);
+    }
     debug_assert_eq!(g.nslots, reserved);
 
     // Success: close temporaries, hand maps and programs to the ctx.

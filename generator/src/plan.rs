@@ -134,6 +134,17 @@ pub struct MapSlot {
     pub inner: usize,
 }
 
+/// A `PROG_ARRAY` slot the object initialises (`.values = { [i] = &prog }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgSlot {
+    /// Index of the `PROG_ARRAY` map.
+    pub map: usize,
+    /// The slot.
+    pub slot: u32,
+    /// Index of the program stored in it.
+    pub prog: usize,
+}
+
 /// How an extern symbol is resolved on the target kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExternKind {
@@ -205,6 +216,8 @@ pub struct Plan {
     pub maps: Vec<MapPlan>,
     /// Map-in-map slots to fill once every map exists.
     pub map_slots: Vec<MapSlot>,
+    /// `PROG_ARRAY` slots to fill once every program is loaded.
+    pub prog_slots: Vec<ProgSlot>,
     /// Programs, in ELF order.
     pub progs: Vec<ProgPlan>,
     /// Externs used by the programs.
@@ -322,6 +335,7 @@ struct Planner<'e, 'a> {
     kconfig: Vec<KconfigVar>,
     kconfig_map: Option<usize>,
     map_slots: Vec<MapSlot>,
+    prog_slots: Vec<ProgSlot>,
 }
 
 impl<'e, 'a> Planner<'e, 'a> {
@@ -348,6 +362,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             kconfig: Vec::new(),
             kconfig_map: None,
             map_slots: Vec::new(),
+            prog_slots: Vec::new(),
         })
     }
 
@@ -417,6 +432,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             btf: self.btf,
             maps: self.maps,
             map_slots: self.map_slots,
+            prog_slots: self.prog_slots,
             progs,
             externs: self.externs,
             kconfig: self.kconfig,
@@ -748,7 +764,22 @@ impl<'e, 'a> Planner<'e, 'a> {
                         .ok_or_else(|| {
                             Self::map_err(map, "`values` is not an array of pointers")
                         })?;
-                    inner_def = Some(ptr.size_or_type);
+                    if m.map_type == MAP_PROG_ARRAY {
+                        // Slots hold programs: there is no inner map.
+                        let proto = self.btf.get(self.btf.skip_mods(ptr.size_or_type));
+                        if proto.is_none_or(|t| t.kind() != btf::KIND_FUNC_PROTO) {
+                            return Err(Self::map_err(
+                                map,
+                                "`values` of a PROG_ARRAY must be function pointers",
+                            ));
+                        }
+                        if m.value_size != 0 && m.value_size != 4 {
+                            return Err(Self::map_err(map, "PROG_ARRAY value size must be 4"));
+                        }
+                        m.value_size = 4;
+                    } else {
+                        inner_def = Some(ptr.size_or_type);
+                    }
                 }
                 "pinning" => {
                     if self.def_uint(map, &name, ty)? != 0 {
@@ -774,12 +805,6 @@ impl<'e, 'a> Planner<'e, 'a> {
         }
         if let Some(def) = inner_def {
             let is_mim = matches!(m.map_type, MAP_ARRAY_OF_MAPS | MAP_HASH_OF_MAPS);
-            if m.map_type == MAP_PROG_ARRAY {
-                return Err(Self::map_err(
-                    map,
-                    "initialising PROG_ARRAY slots (`.values`) is not supported by light skeletons; update the map after loading",
-                ));
-            }
             if !is_mim {
                 return Err(Self::map_err(
                     map,
@@ -843,6 +868,27 @@ impl<'e, 'a> Planner<'e, 'a> {
         self.collect_map_slots(sec_index, ds)
     }
 
+    /// The slot of `values` at byte `at` of map definition variable `var_id`.
+    fn values_slot(&self, var_id: u32, at: u64) -> Option<u32> {
+        let def = self
+            .btf
+            .get(var_id)
+            .map_or(0, |v| self.btf.skip_mods(v.size_or_type));
+        let t = self
+            .btf
+            .get(def)
+            .filter(|t| t.kind() == btf::KIND_STRUCT && t.vlen() > 0)?;
+        let n = t.vlen() as usize - 1;
+        if self.btf.str_at(t.data[n * 3]) != "values" {
+            return None;
+        }
+        let moff = u64::from(t.data[n * 3 + 2] / 8);
+        if at < moff || (at - moff) % 8 != 0 {
+            return None;
+        }
+        u32::try_from((at - moff) / 8).ok()
+    }
+
     /// Reads `.values = { [i] = &map }` of map-in-maps from the relocations
     /// of `.maps`, with libbpf's rules.
     fn collect_map_slots(&mut self, sec_index: usize, ds: u32) -> Result<(), Error> {
@@ -870,10 +916,42 @@ impl<'e, 'a> Planner<'e, 'a> {
             };
             let outer = self.map_at[&(sec_index, u64::from(*off))];
             let m = &self.maps[outer];
+            if r.r_type != crate::elf::R_BPF_64_ABS64 {
+                return Err(err(format!("relocation type {} in `.maps`", r.r_type)));
+            }
             if m.map_type == MAP_PROG_ARRAY {
-                return Err(err(
-                    "initialising PROG_ARRAY slots is not supported by light skeletons (libbpf's neither)".into(),
-                ));
+                // libbpf's rules: an entry-point program, at its start.
+                let text = self.elf.section(".text").map(|s| s.index);
+                let mut entry = 0;
+                let mut found = None;
+                for f in &self.funcs {
+                    if Some(f.sec) == text {
+                        continue;
+                    }
+                    if Some(f.sec) == sym.section && (f.start * INSN_SIZE) as u64 == sym.value {
+                        found = Some(entry);
+                        break;
+                    }
+                    entry += 1;
+                }
+                let prog = found.ok_or_else(|| {
+                    err("the slot does not point to an entry-point program".into())
+                })?;
+                let slot = self
+                    .values_slot(*var_id, r.offset - u64::from(*off))
+                    .ok_or_else(|| err("not a slot of `values`".into()))?;
+                if slot >= m.max_entries {
+                    return Err(err(format!(
+                        "slot {slot} is beyond max_entries {} of `{}`",
+                        m.max_entries, m.name
+                    )));
+                }
+                self.prog_slots.push(ProgSlot {
+                    map: outer,
+                    slot,
+                    prog,
+                });
+                continue;
             }
             if !matches!(m.map_type, MAP_ARRAY_OF_MAPS | MAP_HASH_OF_MAPS) {
                 return Err(err(format!(
@@ -886,9 +964,6 @@ impl<'e, 'a> Planner<'e, 'a> {
                     "a hash-of-maps with initialised slots needs a 4-byte key".into(),
                 ));
             }
-            if r.r_type != crate::elf::R_BPF_64_ABS64 {
-                return Err(err(format!("relocation type {} in `.maps`", r.r_type)));
-            }
             if sym.section != Some(sec_index) {
                 return Err(err("the slot does not point to a BTF-defined map".into()));
             }
@@ -899,24 +974,9 @@ impl<'e, 'a> Planner<'e, 'a> {
             if self.maps[inner].inner.is_some() {
                 return Err(err("a map-in-map cannot be stored in a map-in-map".into()));
             }
-            let def = self
-                .btf
-                .get(*var_id)
-                .map_or(0, |v| self.btf.skip_mods(v.size_or_type));
-            let moff = self
-                .btf
-                .get(def)
-                .filter(|t| t.kind() == btf::KIND_STRUCT && t.vlen() > 0)
-                .and_then(|t| {
-                    let n = t.vlen() as usize - 1;
-                    (self.btf.str_at(t.data[n * 3]) == "values").then(|| t.data[n * 3 + 2] / 8)
-                })
-                .ok_or_else(|| err("the last member of the definition is not `values`".into()))?;
-            let at = r.offset - u64::from(*off);
-            if at < u64::from(moff) || (at - u64::from(moff)) % 8 != 0 {
-                return Err(err("not a slot of `values`".into()));
-            }
-            let slot = ((at - u64::from(moff)) / 8) as u32;
+            let slot = self
+                .values_slot(*var_id, r.offset - u64::from(*off))
+                .ok_or_else(|| err("not a slot of `values`".into()))?;
             if m.map_type == MAP_ARRAY_OF_MAPS && slot >= m.max_entries {
                 return Err(err(format!(
                     "slot {slot} is beyond max_entries {} of `{}`",

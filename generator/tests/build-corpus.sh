@@ -5,7 +5,7 @@
 # generator/tests/corpus/*.bpf.c and iterators/iterators.bpf.c, for both
 # byte orders, plus bpftool's light skeleton of each little-endian object
 # (the reference the differential tests compare against), and the objects
-# of generator/tests/corpus/bad/, which the generator must refuse.
+# of generator/tests/corpus/bad/ and extra/ (see below).
 #
 # Usage: generator/tests/build-corpus.sh [OUTDIR]   (default: build/corpus)
 
@@ -36,22 +36,26 @@ in_root sh -ec '
 		mv "$out/$name.lskel.h.tmp" "$out/$name.lskel.h"
 	done
 ' sh "$rout" $srcs
-# Objects the generator must refuse (generator/tests/corpus/bad): compiled
-# only, little-endian, into $out/bad; libbpf refuses most of them too.
-mkdir -p "$out/bad"
-bad=""
-for src in "$TOP"/generator/tests/corpus/bad/*.bpf.c; do
-	[ -e "$src" ] && bad="$bad $(root_path "$src")"
-done
-if [ -n "$bad" ]; then
+# Objects without a bpftool reference, compiled only, little-endian:
+# corpus/bad (the generator must refuse them; libbpf refuses most too) and
+# corpus/extra (libbpf cannot make a light skeleton of them, we can).
+for dir in bad extra; do
+	# Rebuilt whole each time: a removed source must not leave its object.
+	rm -rf "$out/$dir"
+	mkdir -p "$out/$dir"
+	srcs=""
+	for src in "$TOP"/generator/tests/corpus/$dir/*.bpf.c; do
+		[ -e "$src" ] && srcs="$srcs $(root_path "$src")"
+	done
+	[ -n "$srcs" ] || continue
 	in_root sh -ec '
 		out=$1; shift
 		for src in "$@"; do
 			clang-19 -target bpfel -I/usr/include/$(uname -m)-linux-gnu -g -O2 \
-				-Wall -Werror -c "$src" -o "$out/bad/$(basename "$src" .bpf.c).bpf.o"
+				-Wall -Werror -c "$src" -o "$out/$(basename "$src" .bpf.c).bpf.o"
 		done
-	' sh "$rout" $bad
-fi
+	' sh "$rout/$dir" $srcs
+done
 # Upstream's own iterators, from the vanilla tag of a kernel tree (its work
 # tree may hold our patch series, which replaces them): the checked-in
 # little-endian light skeleton is the reference for the output format, and

@@ -217,6 +217,7 @@ fn main() {
         ("failure_cleans_up", failure_cleans_up),
         ("fd_zero_is_a_valid_fd", fd_zero_is_a_valid_fd),
         ("kconfig_values_are_required", kconfig_values_are_required),
+        ("prog_array_slots", prog_array_slots),
         (
             "tracing_requests_match_libbpf",
             tracing_requests_match_libbpf,
@@ -229,24 +230,40 @@ fn main() {
     harness::run(&tests);
 }
 
+/// Reads every iterator of every side (`links[side][iterator]`). The
+/// iterators walk the whole machine's maps and programs, which other
+/// processes create and free meanwhile: read again (up to 20 times) until
+/// all sides saw the same state, and return the last reading. A real
+/// difference between the sides persists and fails the caller's checks.
+fn read_settled(links: &[Vec<OwnedFd>]) -> Vec<Vec<String>> {
+    let mut texts = Vec::new();
+    for _ in 0..20 {
+        texts = links
+            .iter()
+            .map(|l| l.iter().map(|i| runner::read_iter(i).unwrap()).collect())
+            .collect();
+        if texts.iter().all(|t| t == &texts[0]) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    texts
+}
+
 /// Both iterators, loaded both ways, print the same text (the kernel state
 /// they walk is shared) in upstream's format.
 fn iterators_print_like_upstream() -> Outcome {
     let _g = serial();
     let (ours, theirs, plan) = load_both("iterators")?;
-    let mut texts = Vec::new();
     let mut links = Vec::new();
     for side in [&ours, &theirs] {
-        let mut t = Vec::new();
+        let mut l = Vec::new();
         for (p, fd) in plan.progs.iter().zip(&side.fds.progs) {
-            let link = runner::attach_iter(fd).unwrap_or_else(|e| panic!("attach {}: {e}", p.name));
-            links.push(link);
+            l.push(runner::attach_iter(fd).unwrap_or_else(|e| panic!("attach {}: {e}", p.name)));
         }
-        for link in &links[links.len() - 2..] {
-            t.push(runner::read_iter(link).unwrap());
-        }
-        texts.push(t);
+        links.push(l);
     }
+    let texts = read_settled(&links);
     assert_eq!(
         texts[0], texts[1],
         "ours and libbpf's iterators print differently"
@@ -495,6 +512,35 @@ fn kconfig_values_are_required() -> Outcome {
     Ok(())
 }
 
+/// PROG_ARRAY slots the object initialises hold its programs after loading
+/// (libbpf's gen_loader refuses such objects, so there is no reference).
+fn prog_array_slots() -> Outcome {
+    let _g = serial();
+    let path = common::corpus_dir().join("extra/progarray.bpf.o");
+    let obj = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let plan = Plan::build(&obj, "progarray").unwrap();
+    assert_eq!(plan.prog_slots.len(), 1);
+    require_kernel()?;
+    let l = generate(&plan, Endian::host()).unwrap();
+    let loaded = runner::run_loader(
+        &l.insns,
+        &l.data,
+        plan.maps.len(),
+        plan.progs.len(),
+        &RunOpts::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let jumps = plan.maps.iter().position(|m| m.name == "jumps").unwrap();
+    let callee = plan.progs.iter().position(|p| p.name == "callee").unwrap();
+    let id = runner::prog_info(&loaded.progs[callee]).unwrap().id;
+    let fd = &loaded.maps[jumps];
+    let slot1 = runner::map_lookup(fd, &1u32.to_ne_bytes(), 4).unwrap();
+    assert_eq!(u32::from_ne_bytes(slot1.try_into().unwrap()), id);
+    let slot0 = runner::map_lookup(fd, &0u32.to_ne_bytes(), 4).unwrap_err();
+    assert_eq!(slot0.raw_os_error(), Some(libc::ENOENT));
+    Ok(())
+}
+
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
@@ -594,11 +640,9 @@ fn output_matches_upstream_iterators() -> Outcome {
                 .collect()
         })
         .collect();
+    let all = read_settled(&links);
     for k in 0..2 {
-        let texts: Vec<String> = links
-            .iter()
-            .map(|l| runner::read_iter(&l[k]).unwrap())
-            .collect();
+        let texts: Vec<&String> = all.iter().map(|t| &t[k]).collect();
         assert_eq!(
             texts[1], texts[0],
             "iterator #{k}: ours differs from upstream's"

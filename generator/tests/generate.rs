@@ -520,7 +520,10 @@ fn refused_objects_emit_nothing() {
             "legacy `struct bpf_map_def` maps are not supported",
         ),
         ("pinning", "pinning (LIBBPF_PIN_BY_NAME) is not supported"),
-        ("prog_array_init", "initialising PROG_ARRAY slots"),
+        (
+            "prog_array_subprog",
+            "does not point to an entry-point program",
+        ),
         ("struct_ops", "struct_ops maps are not supported"),
         ("unknown_section", "cannot tell the program type"),
     ];

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Refused: PROG_ARRAY slots initialised by the object. */
+/*
+ * PROG_ARRAY slots initialised by the object, which libbpf's gen_loader
+ * refuses and our loaders fill after loading the programs.
+ */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
