@@ -806,3 +806,59 @@ fn typed_array_with_absurd_count() {
     let text = backend::render(Lang::RustUser, &p, &l, &o).unwrap();
     assert!(text.contains("pub big: [u8; 8],"), "{text}");
 }
+
+/// The typed structs hold the same variables, in the same order, as the
+/// `struct <name>__<section>` of bpftool's skeleton of the same object.
+#[test]
+fn typed_structs_match_bpftool() {
+    fn camel(s: &str) -> String {
+        s.split('_')
+            .filter(|p| !p.is_empty())
+            .map(|p| p[..1].to_uppercase() + &p[1..])
+            .collect()
+    }
+    let mut compared = 0;
+    for name in CORPUS.iter().chain(&["kconfig_values"]) {
+        let text = String::from_utf8(common::corpus_file(&format!("{name}.lskel.h"))).unwrap();
+        let p = plan(name, "bpf.o");
+        let l = vec![generate(&p, Endian::Little).unwrap()];
+        let o = Options {
+            name: name.to_string(),
+            source: format!("{name}.bpf.o"),
+            command: "x".into(),
+        };
+        let ours = backend::render(Lang::RustUser, &p, &l, &o).unwrap();
+        for m in &p.maps {
+            let key = format!("struct {name}__{} {{", m.ident);
+            let theirs: Vec<String> = match text.find(&key) {
+                Some(at) => text[at + key.len()..]
+                    .lines()
+                    .skip(1)
+                    .take_while(|l| !l.trim_start().starts_with('}'))
+                    .filter_map(|l| {
+                        let decl = l.trim().trim_end_matches(';');
+                        let decl = decl.split('[').next()?;
+                        let field = decl.rsplit([' ', '*']).next()?;
+                        (!field.starts_with("__pad")).then(|| field.to_ascii_lowercase())
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            let key = format!("pub struct {}{} {{", camel(name), camel(&m.ident));
+            let mine: Vec<String> = match ours.find(&key) {
+                Some(at) => ours[at + key.len()..]
+                    .lines()
+                    .take_while(|l| !l.starts_with('}'))
+                    .filter_map(|l| {
+                        let f = l.trim().strip_prefix("pub ")?.split(':').next()?;
+                        Some(f.trim_start_matches("r#").to_string())
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            assert_eq!(mine, theirs, "{name}: map `{}`", m.name);
+            compared += mine.len();
+        }
+    }
+    assert!(compared >= 10, "only {compared} variables compared");
+}
