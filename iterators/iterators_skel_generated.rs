@@ -16,7 +16,7 @@
 #![allow(dead_code)]
 
 use kernel::bpf::{
-    loader::{LoaderSpec, MapSpec, Object, ProgSpec},
+    loader::{LoadError, LoaderSpec, MapSpec, Object, ProgSpec},
     Fd,
 };
 
@@ -654,7 +654,7 @@ pub struct Iterators {
 
 impl Iterators {
     /// Runs the loader in the kernel: BTF, maps and programs.
-    pub fn load() -> kernel::error::Result<Self> {
+    pub fn load() -> Result<Self, LoadError> {
         Ok(Self { obj: SPEC.load()? })
     }
 

@@ -3,7 +3,8 @@
 #
 # Regenerate the checked-in generated files from source: the iterators'
 # object is compiled in the build root (clang 19), then the generator writes
-# its Rust kernel and C light skeletons.
+# its Rust kernel and C light skeletons, and the Rust kernel skeleton with
+# fault injection that CONFIG_FAIL_BPF_PRELOAD builds use instead.
 #
 #   scripts/gen.sh           rewrite the files
 #   scripts/gen.sh --check   fail, naming the file, if any is stale
@@ -20,18 +21,20 @@ in_root clang-19 -target bpfel -I/usr/include/x86_64-linux-gnu -g -O2 -Wall -Wer
 cargo build -q --release -p bpf-lskel
 gen=$TOP/target/release/bpf-lskel
 
-# name LANG SKEL-NAME FILE
+# LANG SKEL-NAME FILE [OPTION...]
 outputs=(
 	"rust-kernel iterators iterators/iterators_skel_generated.rs"
+	"rust-kernel iterators iterators/iterators_fi_skel_generated.rs --fault-inject"
 	"c iterators_bpf iterators/iterators.lskel.h"
 )
 stale=0
 for o in "${outputs[@]}"; do
-	read -r lang name file <<<"$o"
+	read -r lang name file opts <<<"$o"
 	tmp=$obj/$(basename "$file")
 	# The generator records the object's file name, never the host path.
+	# shellcheck disable=SC2086 # $opts holds zero or more options.
 	(cd "$obj" && "$gen" gen skeleton -L iterators.bpf.o --lang "$lang" --endian both \
-		--name "$name" -o "$tmp")
+		--name "$name" $opts -o "$tmp")
 	if [ $check = 1 ]; then
 		if ! cmp -s "$tmp" "$file"; then
 			echo "stale: $file (run 'make gen')" >&2

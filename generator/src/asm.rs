@@ -86,6 +86,11 @@ impl Asm {
         self.emit(Insn::new(BPF_ALU64 | BPF_AND | BPF_K, dst, 0, 0, imm));
     }
 
+    /// `dst = -dst` (64-bit).
+    pub fn neg(&mut self, dst: u8) {
+        self.emit(Insn::new(BPF_ALU64 | BPF_NEG | BPF_K, dst, 0, 0, 0));
+    }
+
     /// `dst >>= imm` (64-bit, logical).
     pub fn rsh_imm(&mut self, dst: u8, imm: i32) {
         self.emit(Insn::new(BPF_ALU64 | BPF_RSH | BPF_K, dst, 0, 0, imm));

@@ -37,7 +37,23 @@ pub struct Options {
 }
 
 /// Renders a skeleton.
+///
+/// Loaders generated with fault injection ([`crate::gen::GenOptions`]) give
+/// a test skeleton: it lists the steps (`FAULT_STEPS`) and, for the kernel,
+/// runs the loader with `LoaderSpec::load_fault_injected`. C has no such
+/// skeleton.
 pub fn render(lang: Lang, plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
+    let fault = loaders.first().is_some_and(|l| !l.steps.is_empty());
+    if loaders.iter().any(|l| l.steps.is_empty() == fault) {
+        return Err(Error::Asm(
+            "loaders with and without fault injection in one skeleton".into(),
+        ));
+    }
+    if fault && lang == Lang::C {
+        return Err(Error::Asm(
+            "the C back end has no fault injection skeleton".into(),
+        ));
+    }
     match lang {
         Lang::RustKernel => {
             crate::typed::check_kernel(plan)?;
@@ -171,10 +187,19 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         "//! blob carries; `initial_value: None` keeps them. The same bytes are exported as\n",
     );
     s.push_str("//! `*_INITIAL` constants so users can check sizes or build a replacement.\n");
+    if let Some(l) = loaders.first().filter(|l| !l.steps.is_empty()) {
+        s.push_str("//!\n");
+        let _ = writeln!(
+            s,
+            "//! Test build with fault injection: the loader can fail each of its {} steps\n\
+             //! ([`FAULT_STEPS`]) on request, through two fields after the descriptors in its ctx.",
+            l.steps.len()
+        );
+    }
     s.push('\n');
     s.push_str("// Not every user needs every constant and accessor.\n#![allow(dead_code)]\n\n");
     if kernel {
-        s.push_str("use kernel::bpf::{\n    loader::{LoaderSpec, MapSpec, Object, ProgSpec},\n    Fd,\n};\n\n");
+        s.push_str("use kernel::bpf::{\n    loader::{LoadError, LoaderSpec, MapSpec, Object, ProgSpec},\n    Fd,\n};\n\n");
     }
     for l in loaders {
         let e = l.endian.cfg_name();
@@ -245,8 +270,42 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         "PROG_NAMES",
         plan.progs.iter().map(|p| p.name.as_str()),
     );
-    s.push_str("/// Size of the loader ctx (`struct bpf_loader_ctx` and descriptors).\n");
-    let _ = writeln!(s, "pub const CTX_SIZE: usize = {};", ctx::size(nm, np));
+    let steps = loaders
+        .first()
+        .map(|l| l.steps.as_slice())
+        .unwrap_or_default();
+    if steps.is_empty() {
+        s.push_str("/// Size of the loader ctx (`struct bpf_loader_ctx` and descriptors).\n");
+        let _ = writeln!(s, "pub const CTX_SIZE: usize = {};", ctx::size(nm, np));
+    } else {
+        s.push_str(
+            "/// Size of the loader ctx (`struct bpf_loader_ctx`, descriptors, `fault_step`\n",
+        );
+        s.push_str("/// and `fault_errno`).\n");
+        let _ = writeln!(
+            s,
+            "pub const CTX_SIZE: usize = {};",
+            ctx::size_fault(nm, np)
+        );
+        s.push('\n');
+        s.push_str(
+            "/// The loader's steps that fault injection can fail; step `k` is at `k - 1`.\n",
+        );
+        let _ = writeln!(
+            s,
+            "pub static FAULT_STEPS: [&{}; {}] = [",
+            if kernel { "kernel::str::CStr" } else { "str" },
+            steps.len()
+        );
+        for st in steps {
+            if kernel {
+                let _ = writeln!(s, "    kernel::c_str!({st:?}),");
+            } else {
+                let _ = writeln!(s, "    {st:?},");
+            }
+        }
+        s.push_str("];\n");
+    }
     if !kernel {
         return s;
     }
@@ -286,7 +345,12 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
     let _ = writeln!(s, "pub struct {ty} {{\n    obj: Object,\n}}\n");
     let _ = writeln!(s, "impl {ty} {{");
     s.push_str("    /// Runs the loader in the kernel: BTF, maps and programs.\n");
-    s.push_str("    pub fn load() -> kernel::error::Result<Self> {\n        Ok(Self { obj: SPEC.load()? })\n    }\n");
+    if steps.is_empty() {
+        s.push_str("    pub fn load() -> Result<Self, LoadError> {\n        Ok(Self { obj: SPEC.load()? })\n    }\n");
+    } else {
+        s.push_str("    ///\n    /// Fault injection may fail any of the loader's steps.\n");
+        s.push_str("    pub fn load() -> Result<Self, LoadError> {\n        Ok(Self {\n            obj: SPEC.load_fault_injected(&FAULT_STEPS)?,\n        })\n    }\n");
+    }
     s.push_str("\n    /// The underlying object.\n    pub fn object(&self) -> &Object {\n        &self.obj\n    }\n");
     for (j, p) in plan.progs.iter().enumerate() {
         let what = match p.attach_target.as_ref() {

@@ -6,11 +6,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use bpf_lskel::backend::{self, Lang, Options};
+use bpf_lskel::gen::{generate_with, GenOptions};
 use bpf_lskel::{generate, plan, Endian, Plan};
 
 const USAGE: &str = "\
 Usage: bpf-lskel gen skeleton [-L] OBJ [options]
-       bpf-lskel run OBJ [--log] [--name NAME]
+       bpf-lskel run OBJ [--log] [--name NAME] [--fault-step K [--fault-errno E]]
        bpf-lskel bench OBJ [--name NAME] [--iterations N]
 
 Turn a BPF ELF object into a light skeleton: a BPF_PROG_TYPE_SYSCALL loader
@@ -23,9 +24,13 @@ gen skeleton options:
   --endian ORDER     little, big or both (default: both for rust-*, host for c)
   --name NAME        skeleton and object name (default: file name without .o)
   -o FILE            write here atomically (default: stdout)
+  --fault-inject     test build: the loader can fail any of its steps on
+                     request (rust-kernel, rust-user); lists the steps
 
 run: generate for the host, run the loader on this kernel like a user-space
-skeleton, print what the kernel holds, attach and read iterators.
+skeleton, print what the kernel holds, attach and read iterators. With
+--fault-step K (from 1), the loader is generated with fault injection and
+step K fails with errno E (default 125, ECANCELED).
 bench: print generation time and loader size.
 ";
 
@@ -123,7 +128,11 @@ fn build_plan(c: &Common, data: &[u8]) -> Result<Plan, String> {
 }
 
 fn gen_skeleton(args: &[String]) -> Result<(), String> {
-    let c = parse(args, &["--lang", "--endian", "-o"], &["-L"])?;
+    let c = parse(
+        args,
+        &["--lang", "--endian", "-o"],
+        &["-L", "--fault-inject"],
+    )?;
     let lang = match opt(&c, "--lang").unwrap_or("rust-kernel") {
         "rust-kernel" => Lang::RustKernel,
         "rust-user" => Lang::RustUser,
@@ -144,9 +153,12 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
     };
     let data = read_obj(&c.obj)?;
     let plan = build_plan(&c, &data)?;
+    let go = GenOptions {
+        fault_inject: has(&c, "--fault-inject"),
+    };
     let loaders = endians
         .iter()
-        .map(|&e| generate(&plan, e))
+        .map(|&e| generate_with(&plan, e, go))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("{}: {e}", c.obj))?;
     let mut command = vec![
@@ -168,6 +180,9 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
         command.extend(["--endian".into(), e.into()]);
     }
     command.extend(["--name".into(), skel_name(&c)]);
+    if go.fault_inject {
+        command.push("--fault-inject".into());
+    }
     let o = Options {
         name: skel_name(&c),
         source: obj_base,
@@ -208,13 +223,34 @@ fn write_atomic(path: &str, bytes: &[u8]) -> Result<(), String> {
 #[cfg(target_os = "linux")]
 fn run(args: &[String]) -> Result<(), String> {
     use bpf_lskel::runner;
-    let c = parse(args, &[], &["--log"])?;
+    let c = parse(args, &["--fault-step", "--fault-errno"], &["--log"])?;
+    let num = |key, default| -> Result<Option<u32>, String> {
+        opt(&c, key)
+            .map(|v| v.parse().map_err(|e| format!("{key}: {e}")))
+            .transpose()
+            .map(|v| v.or(default))
+    };
+    let fault = match (num("--fault-step", None)?, num("--fault-errno", Some(125))?) {
+        (Some(k), Some(e)) => Some((k, e)),
+        _ => None,
+    };
     let data = read_obj(&c.obj)?;
     let plan = build_plan(&c, &data)?;
-    let l = generate(&plan, Endian::host()).map_err(|e| e.to_string())?;
+    let go = GenOptions {
+        fault_inject: fault.is_some(),
+    };
+    let l = generate_with(&plan, Endian::host(), go).map_err(|e| e.to_string())?;
     runner::probe().map_err(|e| format!("cannot run loaders here: {e}"))?;
+    if let Some((k, _)) = fault {
+        let name = (k as usize)
+            .checked_sub(1)
+            .and_then(|i| l.steps.get(i))
+            .map_or("none: no such step", String::as_str);
+        println!("fault injection: step {k} of {} ({name})", l.steps.len());
+    }
     let opts = runner::RunOpts {
         log_level: u32::from(has(&c, "--log")),
+        fault,
         ..Default::default()
     };
     let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts)

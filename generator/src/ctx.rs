@@ -93,6 +93,22 @@ pub const fn size(nmaps: usize, nprogs: usize) -> usize {
     prog_desc(nmaps, nprogs)
 }
 
+/// Offset of `fault_step`, which loaders generated with fault injection
+/// read after the descriptors: the number of the step to fail, 0 for none.
+pub const fn fault_step(nmaps: usize, nprogs: usize) -> usize {
+    size(nmaps, nprogs)
+}
+
+/// Offset of `fault_errno`: the (positive) errno the failed step returns.
+pub const fn fault_errno(nmaps: usize, nprogs: usize) -> usize {
+    fault_step(nmaps, nprogs) + 4
+}
+
+/// Size of the context of a loader generated with fault injection.
+pub const fn size_fault(nmaps: usize, nprogs: usize) -> usize {
+    fault_errno(nmaps, nprogs) + 4
+}
+
 /// A context in host memory, as a user-space skeleton holds it.
 ///
 /// The kernel copies the context in and out byte-wise, so a byte vector in
@@ -112,6 +128,20 @@ impl CtxBuf {
             nmaps,
         };
         c.put_u32(0, len as u32);
+        c
+    }
+
+    /// A context for a loader generated with fault injection: step `step`
+    /// (counted from 1; 0 for none) fails with `errno`.
+    pub fn with_fault(nmaps: usize, nprogs: usize, step: u32, errno: u32) -> Self {
+        let len = size_fault(nmaps, nprogs);
+        let mut c = CtxBuf {
+            bytes: vec![0; len],
+            nmaps,
+        };
+        c.put_u32(0, len as u32);
+        c.put_u32(fault_step(nmaps, nprogs), step);
+        c.put_u32(fault_errno(nmaps, nprogs), errno);
         c
     }
 

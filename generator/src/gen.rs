@@ -26,6 +26,13 @@
 //! object's BTF, and every later fd is above it (the kernel hands out the
 //! lowest free number). Kfunc calls name their module BTF by `fd_array`
 //! slot, never 0 since map slots come first.
+//!
+//! For tests, [`GenOptions::fault_inject`] adds a check before each step
+//! that can fail (every `bpf()` command, BTF and symbol lookup, and each
+//! close on the success path): when the ctx's `fault_step` equals the step's
+//! number, the loader takes the failure path with `-fault_errno` as if the
+//! call had returned it, so its real cleanup runs. [`Loader::steps`] names
+//! the steps in order. Without the option the output does not change.
 
 use crate::asm::*;
 use crate::ctx;
@@ -120,6 +127,17 @@ pub struct Loader {
     pub insns: Vec<u8>,
     /// The data blob, the value of the loader map.
     pub data: Vec<u8>,
+    /// With fault injection, the name of each step, step `k` at index
+    /// `k - 1`; empty otherwise.
+    pub steps: Vec<String>,
+}
+
+/// Generation options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GenOptions {
+    /// Emit a fault injection point before each step (test builds only):
+    /// the loader then expects the larger ctx of [`ctx::size_fault`].
+    pub fault_inject: bool,
 }
 
 /// The blob under construction, in the target byte order.
@@ -173,11 +191,16 @@ struct Gen<'p> {
     a: Asm,
     b: Blob,
     cleanup: Label,
-    /// Fd slots (blob offsets) to close on success; maps/progs go to ctx.
-    temp_slots: Vec<usize>,
+    /// Fd slots (blob offsets) to close on success, with the name of that
+    /// step; maps/progs go to ctx.
+    temp_slots: Vec<(usize, String)>,
     /// Every fd slot, for the cleanup block.
     all_slots: Vec<usize>,
     nslots: usize,
+    /// Fault injection: ctx offset of `fault_step`, if enabled.
+    fault: Option<usize>,
+    /// Names of the fault injection points emitted so far.
+    steps: Vec<String>,
 }
 
 impl Gen<'_> {
@@ -185,12 +208,14 @@ impl Gen<'_> {
         i * 4
     }
 
-    fn new_slot(&mut self, temp: bool) -> usize {
+    /// A new fd slot; `temp` names the step closing it on success, `None`
+    /// for map and program slots, which go to the ctx.
+    fn new_slot(&mut self, temp: Option<String>) -> usize {
         let off = self.slot(self.nslots);
         self.nslots += 1;
         self.all_slots.push(off);
-        if temp {
-            self.temp_slots.push(off);
+        if let Some(name) = temp {
+            self.temp_slots.push((off, name));
         }
         off
     }
@@ -249,8 +274,24 @@ impl Gen<'_> {
         self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, buf);
     }
 
+    /// With fault injection, step number `steps.len() + 1` named `name`:
+    /// if the ctx's `fault_step` is that number, `r7 = -fault_errno` and go
+    /// to cleanup, as if the step's call had failed. Nothing otherwise.
+    fn fault_point(&mut self, name: impl FnOnce() -> String) {
+        let Some(off) = self.fault else { return };
+        self.steps.push(name());
+        let skip = self.a.label();
+        self.a.ldx(BPF_W, R0, R6, off as i16);
+        self.a.jmp_imm(BPF_JNE, R0, self.steps.len() as i32, skip);
+        self.a.ldx(BPF_W, R7, R6, (off + 4) as i16);
+        self.a.neg(R7);
+        self.a.ja(self.cleanup);
+        self.a.bind(skip);
+    }
+
     /// `r7 = bpf(cmd, attr, size)`; on error go to cleanup.
-    fn sys_bpf(&mut self, cmd: i32, attr_off: usize, size: usize) {
+    fn sys_bpf(&mut self, cmd: i32, attr_off: usize, size: usize, step: impl FnOnce() -> String) {
+        self.fault_point(step);
         self.a.mov_imm(R1, cmd);
         self.addr(R2, attr_off);
         self.a.mov_imm(R3, size as i32);
@@ -262,6 +303,17 @@ impl Gen<'_> {
     fn check(&mut self) {
         self.a.mov_reg(R7, R0);
         self.a.jmp_imm(BPF_JSLT, R7, 0, self.cleanup);
+    }
+
+    /// On the success path: closes the fd in a slot if it holds one. With
+    /// fault injection the close is a step, and the slot is emptied after it
+    /// so that a later failure does not close the number again.
+    fn close_temp(&mut self, off: usize, step: impl FnOnce() -> String) {
+        self.fault_point(step);
+        self.close_slot(off);
+        if self.fault.is_some() {
+            self.st_blob_imm(BPF_W, off, -1);
+        }
     }
 
     /// Closes the fd in a slot if it holds one.
@@ -326,7 +378,12 @@ impl Gen<'_> {
             self.ld_blob(BPF_W, R0, s);
             self.st_blob(BPF_W, at + attr::INNER_MAP_FD, R0);
         }
-        self.sys_bpf(BPF_MAP_CREATE, at, size);
+        let what = if ctx_idx.is_some() {
+            format!("map {}", m.name)
+        } else {
+            format!("the inner map {}", m.name)
+        };
+        self.sys_bpf(BPF_MAP_CREATE, at, size, || format!("creating {what}"));
         self.st_blob(BPF_W, slot, R7);
         let Some(init) = init else { return };
         let value = self.b.add(&init, 8);
@@ -365,10 +422,10 @@ impl Gen<'_> {
         self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
         self.ptr(upd + attr::ELEM_KEY, key);
         self.ptr(upd + attr::ELEM_VALUE, value);
-        self.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32);
+        self.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, || format!("filling {what}"));
         if m.freeze {
             // MAP_FREEZE takes only map_fd, which sits where it does here.
-            self.sys_bpf(BPF_MAP_FREEZE, upd, 4);
+            self.sys_bpf(BPF_MAP_FREEZE, upd, 4, || format!("freezing {what}"));
         }
     }
 
@@ -482,20 +539,26 @@ impl Gen<'_> {
         self.ctx_to_blob(BPF_DW, ctx::LOG_LEVEL, at + attr::LOG_LEVEL);
         self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, at + attr::LOG_BUF);
         if let Some((name, kind)) = &p.attach_target {
-            let fd_slot = self.new_slot(true);
+            let fd_slot = self.new_slot(Some(format!(
+                "closing the BTF of the attach target of {}",
+                p.name
+            )));
+            self.fault_point(|| format!("looking up the attach target {name} of {}", p.name));
             self.find_btf(name, *kind);
             self.check();
             self.st_blob(BPF_W, at + attr::ATTACH_BTF_ID, R7);
             self.a.mov_reg(R0, R7);
             self.a.rsh_imm(R0, 32);
             self.st_blob(BPF_W, at + attr::ATTACH_BTF_OBJ_FD, R0);
-            let vmlinux = self.a.label();
             // 0 is vmlinux, not an fd: see the module documentation.
+            let vmlinux = self.a.label();
             self.a.jmp_imm(BPF_JEQ, R0, 0, vmlinux);
             self.st_blob(BPF_W, fd_slot, R0);
             self.a.bind(vmlinux);
         }
-        self.sys_bpf(BPF_PROG_LOAD, at, size);
+        self.sys_bpf(BPF_PROG_LOAD, at, size, || {
+            format!("loading program {}", p.name)
+        });
         let slot = self.slot(self.plan.maps.len() + j);
         self.st_blob(BPF_W, slot, R7);
         Ok(())
@@ -514,6 +577,11 @@ struct ExtSlots {
 
 /// Emits the loader for `plan` in byte order `endian`.
 pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
+    generate_with(plan, endian, GenOptions::default())
+}
+
+/// Emits the loader for `plan` in byte order `endian` with options `o`.
+pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loader, Error> {
     let nmaps = plan.maps.len();
     let ninner = plan.maps.iter().filter(|m| m.inner.is_some()).count();
     if nmaps + ninner > MAX_MAPS {
@@ -550,20 +618,31 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         temp_slots: Vec::new(),
         all_slots: Vec::new(),
         nslots: 0,
+        fault: o
+            .fault_inject
+            .then(|| ctx::fault_step(nmaps, plan.progs.len())),
+        steps: Vec::new(),
     };
     // Slots: maps, programs, then everything else.
-    let map_slots: Vec<usize> = (0..nmaps).map(|_| g.new_slot(false)).collect();
-    let prog_slots: Vec<usize> = (0..plan.progs.len()).map(|_| g.new_slot(false)).collect();
-    let btf_slot = g.new_slot(true);
+    let map_slots: Vec<usize> = (0..nmaps).map(|_| g.new_slot(None)).collect();
+    let prog_slots: Vec<usize> = (0..plan.progs.len()).map(|_| g.new_slot(None)).collect();
+    let btf_slot = g.new_slot(Some("closing the object's BTF".into()));
     let inner_slots: Vec<Option<usize>> = plan
         .maps
         .iter()
-        .map(|m| m.inner.as_ref().map(|_| g.new_slot(true)))
+        .map(|m| {
+            m.inner
+                .as_ref()
+                .map(|i| g.new_slot(Some(format!("closing the inner map {}", i.name))))
+        })
         .collect();
     let kfunc_slots: Vec<Option<usize>> = plan
         .externs
         .iter()
-        .map(|x| matches!(x.kind, ExternKind::Btf(_)).then(|| g.new_slot(true)))
+        .map(|x| {
+            matches!(x.kind, ExternKind::Btf(_))
+                .then(|| g.new_slot(Some(format!("closing the BTF of {}", x.name))))
+        })
         .collect();
     // The blob holds the slots first; attach-target slots are added while
     // emitting programs, so reserve them now.
@@ -589,7 +668,9 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         battr + attr::BTF_LOG_SIZE,
         battr + attr::BTF_LOG_BUF,
     );
-    g.sys_bpf(BPF_BTF_LOAD, battr, attr::BTF_LOG_LEVEL + 4);
+    g.sys_bpf(BPF_BTF_LOAD, battr, attr::BTF_LOG_LEVEL + 4, || {
+        "loading the object's BTF".into()
+    });
     g.st_blob(BPF_W, btf_slot, R7);
 
     // Maps, each populated and frozen right after creation, as libbpf does.
@@ -612,7 +693,9 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         g.st_blob(BPF_W, value, R0);
         g.ptr(upd + attr::ELEM_KEY, key);
         g.ptr(upd + attr::ELEM_VALUE, value);
-        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32);
+        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, || {
+            format!("filling slot {} of map {}", ms.slot, plan.maps[ms.outer].name)
+        });
     }
 
     // Externs, once each.
@@ -624,6 +707,10 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         let done = g.a.label();
         match e.kind {
             ExternKind::Btf(kind) => {
+                // A weak extern that is not found is no failure.
+                if !e.weak {
+                    g.fault_point(|| format!("looking up {}", e.name));
+                }
                 g.find_btf(&e.name, kind);
                 g.a.mov_reg(R7, R0);
                 if e.weak {
@@ -645,6 +732,9 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
                 g.st_blob_imm(BPF_W, idx, (slot / 4) as i32);
             }
             ExternKind::Typeless => {
+                if !e.weak {
+                    g.fault_point(|| format!("looking up {}", e.name));
+                }
                 let n = g.b.cstr(&e.name);
                 g.addr(R1, n);
                 g.a.mov_imm(R2, e.name.len() as i32 + 1);
@@ -677,13 +767,15 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         g.st_blob(BPF_W, value, R0);
         g.ptr(upd + attr::ELEM_KEY, key);
         g.ptr(upd + attr::ELEM_VALUE, value);
-        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32);
+        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, || {
+            format!("filling slot {} of map {}", ps.slot, plan.maps[ps.map].name)
+        });
     }
     debug_assert_eq!(g.nslots, reserved);
 
     // Success: close temporaries, hand maps and programs to the ctx.
-    for s in g.temp_slots.clone() {
-        g.close_slot(s);
+    for (s, name) in g.temp_slots.clone() {
+        g.close_temp(s, || name);
     }
     for (i, &s) in map_slots.iter().enumerate() {
         g.ld_blob(BPF_W, R0, s);
@@ -716,5 +808,6 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
         endian,
         insns: encode_all(&insns, endian),
         data: g.b.data,
+        steps: g.steps,
     })
 }

@@ -30,6 +30,7 @@ pub const BPF_MEM: u8 = 0x60;
 pub const BPF_ADD: u8 = 0x00;
 pub const BPF_AND: u8 = 0x50;
 pub const BPF_RSH: u8 = 0x70;
+pub const BPF_NEG: u8 = 0x80;
 pub const BPF_MOV: u8 = 0xb0;
 
 // Jumps.

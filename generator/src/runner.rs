@@ -161,6 +161,9 @@ pub struct RunOpts {
     /// ctx flags; `ctx::SKEL_KERNEL` makes the loader treat initial values
     /// as kernel pointers (only meaningful for testing from user space).
     pub flags: u32,
+    /// For loaders generated with fault injection (and only for them): the
+    /// step to fail, counted from 1 (0 for none), and the errno it returns.
+    pub fault: Option<(u32, u32)>,
 }
 
 fn cstr_log(buf: &[u8]) -> String {
@@ -207,7 +210,10 @@ pub fn run_loader(
     };
     let map = loader_map(data).map_err(|e| fail("failed to create loader map", e))?;
     let mut log = vec![0u8; if opts.log_level > 0 { 4 << 20 } else { 0 }];
-    let mut cbuf = CtxBuf::new(nmaps, nprogs);
+    let mut cbuf = match opts.fault {
+        Some((step, errno)) => CtxBuf::with_fault(nmaps, nprogs, step, errno),
+        None => CtxBuf::new(nmaps, nprogs),
+    };
     cbuf.put_u32(ctx::FLAGS, opts.flags);
     cbuf.put_u32(ctx::LOG_LEVEL, opts.log_level);
     cbuf.put_u32(ctx::LOG_SIZE, log.len() as u32);

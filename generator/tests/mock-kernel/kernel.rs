@@ -112,6 +112,15 @@ pub mod bpf {
             pub name: &'static crate::str::CStr,
         }
 
+        /// Why loading failed: the step and the error.
+        #[derive(Debug)]
+        pub struct LoadError {
+            /// The step that failed.
+            pub step: &'static crate::str::CStr,
+            /// The error.
+            pub err: crate::error::Error,
+        }
+
         /// What a loader created.
         pub struct Object {
             maps: Vec<Fd>,
@@ -120,11 +129,20 @@ pub mod bpf {
 
         impl LoaderSpec {
             /// Runs the loader.
-            pub fn load(&'static self) -> crate::error::Result<Object> {
+            pub fn load(&'static self) -> Result<Object, LoadError> {
                 Ok(Object {
                     maps: (0..self.maps.len() as i32).map(Fd).collect(),
                     progs: (0..self.progs.len() as i32).map(Fd).collect(),
                 })
+            }
+
+            /// Runs a loader generated with fault injection.
+            pub fn load_fault_injected(
+                &'static self,
+                steps: &'static [&'static crate::str::CStr],
+            ) -> Result<Object, LoadError> {
+                assert!(!steps.is_empty());
+                self.load()
             }
         }
 
