@@ -28,6 +28,15 @@ put() {
 	git add -f "$2"
 }
 
+# append_line FILE ANCHOR LINE: insert LINE after the first line equal to ANCHOR.
+append_line() {
+	local file=$1 anchor=$2 line=$3
+	grep -qxF -- "$anchor" "$file" || die "series: no line '$anchor' in $file ($KERNEL)"
+	awk -v a="$anchor" -v l="$line" '{ print } !done && $0 == a { print l; done = 1 }' \
+		"$file" >"$file.new"
+	mv "$file.new" "$file"
+}
+
 # put_without FROM TO PATTERN: put, minus the lines matching PATTERN (modules
 # a later commit adds).
 put_without() {
@@ -167,12 +176,14 @@ preload_rust() {
 	# Keep what the vanilla Kconfig has before BPF_PRELOAD (6.12: USERMODE_DRIVER).
 	[ -n "$(grep -n '^menuconfig BPF_PRELOAD$' "$d/Kconfig")" ] ||
 		die "series: no 'menuconfig BPF_PRELOAD' in $d/Kconfig ($KERNEL)"
+	# Fault injection comes in its own commit (preload_fault_inject).
 	{
 		sed -n '1,/^menuconfig BPF_PRELOAD$/p' "$d/Kconfig" | sed '$d'
-		tail -n +2 "$TOP/Kconfig"
+		tail -n +2 "$TOP/Kconfig" | awk '/^config FAIL_BPF_PRELOAD$/ { exit } { print }' |
+			sed '${/^$/d}'
 	} >"$d/Kconfig.new"
 	mv "$d/Kconfig.new" "$d/Kconfig"
-	put Kbuild "$d/Makefile"
+	put_without Kbuild "$d/Makefile" 'fault_inject\.o\|fault attribute'
 	git rm -q "$d/bpf_preload_kern.c" "$d/iterators/Makefile" "$d/iterators/README" \
 		"$d"/iterators/iterators.lskel-*.h
 	put preload/bpf_preload.rs "$d/bpf_preload.rs"
@@ -202,3 +213,45 @@ loader and calling kfuncs need it), BPF_EVENTS (iterators are tracing
 programs) and DEBUG_INFO_BTF (the loader relocates against the kernel's
 BTF)." \
 	preload_rust
+
+# --- bpf: preload: fault injection --------------------------------------------
+
+preload_fault_inject() {
+	local d=kernel/bpf/preload
+	{
+		echo
+		awk '/^config FAIL_BPF_PRELOAD$/ { p = 1 } p' "$TOP/Kconfig"
+	} >>"$d/Kconfig"
+	put Kbuild "$d/Makefile"
+	# Linked into vmlinux even when bpf_preload is a module.
+	append_line kernel/bpf/Makefile 'obj-$(CONFIG_BPF_PRELOAD) += preload/' \
+		'obj-$(CONFIG_FAIL_BPF_PRELOAD) += preload/'
+	insert_line "$d/bpf_preload.h" '#define BPF_PRELOAD_LINKS 2' \
+		'bool bpf_preload_should_fail(void);'
+	insert_line Documentation/admin-guide/kernel-parameters.txt "$(printf '\tfailslab=')" \
+		"$(printf '\tfail_bpf_preload=')"
+	put preload/fault_inject.c "$d/fault_inject.c"
+	put iterators/iterators_fi_skel_generated.rs "$d/iterators/iterators_fi_skel_generated.rs"
+}
+
+step "bpf: preload: add fault injection at every loading step" \
+"A failure at any step of loading bpf_preload's iterators must fail init
+with the step's errno and one error line naming it, and leave no program,
+map, link, BTF object or descriptor behind. Most of those failure paths
+only run when the kernel is short of memory or misconfigured, so nothing
+tests them.
+
+Add CONFIG_FAIL_BPF_PRELOAD, a fault attribute fail_bpf_preload (debugfs
+and boot option), built into the kernel so that it exists before the
+module loads. Every step consults it in the order the steps run: the
+runner's own steps (context, loader map, loader program, its run), each
+step of the loader program (every bpf() command, BTF lookup and close),
+then attaching each iterator and registering with bpffs. Its space
+setting therefore picks the step that fails.
+
+The loader's steps run inside the BPF loader program, so the module then
+uses a second generated skeleton, built with fault injection: before
+each step, the loader compares a context field with the step's number
+and on a match takes its real failure path with the errno given. Without
+the option the module is built from the usual skeleton, unchanged." \
+	preload_fault_inject

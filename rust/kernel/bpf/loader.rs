@@ -11,10 +11,102 @@
 //! [`tools/lib/bpf/skel_internal.h`](srctree/tools/lib/bpf/skel_internal.h) does for C.
 //!
 //! Generated code describes a loader with a [`LoaderSpec`] and calls [`LoaderSpec::load`].
+//!
+//! A failure is reported as a [`LoadError`] naming the step that failed, for the caller to log.
+//! With `CONFIG_FAIL_BPF_PRELOAD`, the `fail_bpf_preload` fault attribute can make any step fail
+//! (see [`step`]), including each step inside a loader generated with fault injection
+//! ([`LoaderSpec::load_fault_injected`]), so that tests reach every failure path.
 
 use super::{attr_zeroed, obj_name, sys_bpf, Fd};
 use crate::{bindings, error::Error, prelude::*};
 use core::mem::size_of;
+
+/// Why loading failed: the step that failed and its error.
+#[derive(Debug)]
+pub struct LoadError {
+    /// What failed, e.g. `c"creating the loader map"`.
+    pub step: &'static CStr,
+    /// The kernel's (or the loader's) error.
+    pub err: Error,
+}
+
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Self {
+        e.err
+    }
+}
+
+/// The names of the errors `bpf()` and its helpers return, which the kernel only knows with
+/// `CONFIG_SYMBOLIC_ERRNAME`.
+const ERRNO_NAMES: &[(u32, &str)] = &[
+    (bindings::EPERM, "EPERM"),
+    (bindings::ENOENT, "ENOENT"),
+    (bindings::ESRCH, "ESRCH"),
+    (bindings::EINTR, "EINTR"),
+    (bindings::EIO, "EIO"),
+    (bindings::E2BIG, "E2BIG"),
+    (bindings::EBADF, "EBADF"),
+    (bindings::EAGAIN, "EAGAIN"),
+    (bindings::ENOMEM, "ENOMEM"),
+    (bindings::EACCES, "EACCES"),
+    (bindings::EFAULT, "EFAULT"),
+    (bindings::EBUSY, "EBUSY"),
+    (bindings::EEXIST, "EEXIST"),
+    (bindings::ENODEV, "ENODEV"),
+    (bindings::EINVAL, "EINVAL"),
+    (bindings::ENFILE, "ENFILE"),
+    (bindings::EMFILE, "EMFILE"),
+    (bindings::ENOSPC, "ENOSPC"),
+    (bindings::ERANGE, "ERANGE"),
+    (bindings::ENOSYS, "ENOSYS"),
+    (bindings::ELOOP, "ELOOP"),
+    (bindings::EOVERFLOW, "EOVERFLOW"),
+    (bindings::EOPNOTSUPP, "EOPNOTSUPP"),
+    (bindings::ENOTSUPP, "ENOTSUPP"),
+];
+
+impl LoadError {
+    /// Returns the failed step, e.g. `"creating the loader map"`.
+    pub fn step_name(&self) -> &'static str {
+        self.step.to_str().unwrap_or("a step")
+    }
+
+    /// Returns the name of the error, e.g. `"ENOMEM"`, when it is one `bpf()` returns.
+    pub fn errno_name(&self) -> Option<&'static str> {
+        let errno = self.err.to_errno().unsigned_abs();
+        ERRNO_NAMES
+            .iter()
+            .find(|(n, _)| *n == errno)
+            .map(|(_, name)| *name)
+    }
+}
+
+/// The errno of an injected failure.
+#[cfg(CONFIG_FAIL_BPF_PRELOAD)]
+const FAULT_ERRNO: Error = ENOMEM;
+
+/// Returns whether fault injection makes the next step fail.
+#[cfg(CONFIG_FAIL_BPF_PRELOAD)]
+fn should_fail() -> bool {
+    // SAFETY: `bpf_preload_should_fail` may be called from any task context.
+    unsafe { bindings::bpf_preload_should_fail() }
+}
+
+/// Runs the loading step `name`, `f`, and names it in the error if it fails.
+///
+/// With `CONFIG_FAIL_BPF_PRELOAD`, the step first consults the `fail_bpf_preload` fault
+/// attribute and may fail with `ENOMEM` without running `f`. Steps consult it in the order they
+/// run, so that its `space` setting picks the step that fails.
+pub fn step<T>(name: &'static CStr, f: impl FnOnce() -> Result<T>) -> Result<T, LoadError> {
+    #[cfg(CONFIG_FAIL_BPF_PRELOAD)]
+    if should_fail() {
+        return Err(LoadError {
+            step: name,
+            err: FAULT_ERRNO,
+        });
+    }
+    f().map_err(|err| LoadError { step: name, err })
+}
 
 /// A map the loader creates.
 pub struct MapSpec {
@@ -118,16 +210,25 @@ const BPF_SKEL_KERNEL: u32 = 1 << 0;
 /// Descriptors the loader did not write keep this value.
 const NO_FD: i32 = -1;
 
+/// After the descriptors, for loaders generated with fault injection: the step to fail (from 1,
+/// or 0 for none) and the positive errno it fails with.
+#[repr(C)]
+struct CtxFault {
+    fault_step: u32,
+    fault_errno: u32,
+}
+
 /// The loader's context: header, map descriptors, program descriptors.
 ///
 /// # Invariants
 ///
 /// `buf` holds at least `size()` bytes, 8-byte aligned, laid out as a header followed by
-/// `maps` [`CtxMap`] and `progs` [`CtxProg`] entries.
+/// `maps` [`CtxMap`] and `progs` [`CtxProg`] entries, and a [`CtxFault`] if `fault`.
 struct Ctx {
     buf: KVec<u64>,
     maps: usize,
     progs: usize,
+    fault: bool,
 }
 
 impl Ctx {
@@ -139,14 +240,21 @@ impl Ctx {
         Self::map_offset(self.maps) + idx * size_of::<CtxProg>()
     }
 
-    fn size(&self) -> usize {
+    fn fault_offset(&self) -> usize {
         self.prog_offset(self.progs)
     }
 
-    fn new(spec: &'static LoaderSpec) -> Result<Self> {
+    fn size(&self) -> usize {
+        self.fault_offset() + if self.fault { size_of::<CtxFault>() } else { 0 }
+    }
+
+    /// A context for `spec`'s loader; `fault` for a loader generated with fault injection.
+    fn new(spec: &'static LoaderSpec, fault: bool) -> Result<Self> {
         let (maps, progs) = (spec.maps.len(), spec.progs.len());
-        let size =
-            size_of::<CtxHeader>() + maps * size_of::<CtxMap>() + progs * size_of::<CtxProg>();
+        let size = size_of::<CtxHeader>()
+            + maps * size_of::<CtxMap>()
+            + progs * size_of::<CtxProg>()
+            + if fault { size_of::<CtxFault>() } else { 0 };
         // `BPF_PROG_RUN` takes contexts of up to `U16_MAX` bytes.
         if size > u16::MAX.into() {
             return Err(E2BIG);
@@ -154,7 +262,12 @@ impl Ctx {
         let buf = KVec::from_elem(0u64, size.div_ceil(size_of::<u64>()), GFP_KERNEL)?;
         // INVARIANT: `buf` has `size` bytes or more, aligned for `u64`; the writes below lay
         // the entries out.
-        let mut ctx = Self { buf, maps, progs };
+        let mut ctx = Self {
+            buf,
+            maps,
+            progs,
+            fault,
+        };
         ctx.write(
             0,
             CtxHeader {
@@ -179,7 +292,22 @@ impl Ctx {
             let off = ctx.prog_offset(i);
             ctx.write(off, CtxProg { prog_fd: NO_FD });
         }
+        if fault {
+            ctx.set_fault(0, 0);
+        }
         Ok(ctx)
+    }
+
+    /// Makes step `step` of a loader generated with fault injection fail with `errno`.
+    fn set_fault(&mut self, step: u32, errno: u32) {
+        let off = self.fault_offset();
+        self.write(
+            off,
+            CtxFault {
+                fault_step: step,
+                fault_errno: errno,
+            },
+        );
     }
 
     /// Writes `entry` at byte offset `off`, which the layout reserves for a `T`.
@@ -214,37 +342,86 @@ impl LoaderSpec {
     /// Loads the object: runs the loader and returns the maps and programs it created.
     ///
     /// The loader's own map and program are closed before this returns, on every path. On
-    /// failure nothing the loader created is left open, and one `pr_err` names the failed
-    /// step; the error is the kernel's (or the loader's) errno.
-    pub fn load(&'static self) -> Result<Object> {
-        self.try_load().map_err(|(step, err)| {
-            pr_err!("bpf loader: {} failed: {:?}\n", step, err);
-            err
-        })
+    /// failure nothing the loader created is left open, and the error names the failed step;
+    /// its errno is the kernel's (or the loader's).
+    pub fn load(&'static self) -> Result<Object, LoadError> {
+        self.try_load(&[])
     }
 
-    fn try_load(&'static self) -> core::result::Result<Object, (&'static str, Error)> {
-        let step = |s| move |e| (s, e);
-        if self.insns.len() % size_of::<bindings::bpf_insn>() != 0 {
-            return Err(("checking the loader's instructions", EINVAL));
+    /// Loads the object with a loader generated with fault injection, whose steps are `steps`.
+    ///
+    /// As [`Self::load`], but fault injection may also fail any step of the loader: after the
+    /// runner's own steps, each of `steps` in turn consults the `fail_bpf_preload` fault
+    /// attribute, and the first that is to fail is the one the loader fails, taking its own
+    /// failure path. The error then names that step.
+    #[cfg(CONFIG_FAIL_BPF_PRELOAD)]
+    pub fn load_fault_injected(
+        &'static self,
+        steps: &'static [&'static CStr],
+    ) -> Result<Object, LoadError> {
+        if steps.is_empty() {
+            return Err(LoadError {
+                step: crate::c_str!("checking the loader's steps"),
+                err: EINVAL,
+            });
         }
-        let mut ctx = Ctx::new(self).map_err(step("allocating the loader context"))?;
-        let mut maps = KVec::with_capacity(self.maps.len(), GFP_KERNEL)
-            .map_err(|e| ("allocating the map list", e.into()))?;
-        let mut progs = KVec::with_capacity(self.progs.len(), GFP_KERNEL)
-            .map_err(|e| ("allocating the program list", e.into()))?;
+        self.try_load(steps)
+    }
 
-        let map = loader_map_create(self.data).map_err(step("creating the loader map"))?;
-        loader_map_fill(&map, self.data).map_err(step("filling the loader map"))?;
-        let prog =
-            loader_prog_load(self.insns, &map).map_err(step("loading the loader program"))?;
-        let ret = prog_run(&prog, &mut ctx).map_err(step("running the loader program"))?;
+    /// Runs the loader; `steps` names the steps of a loader generated with fault injection and
+    /// is empty for any other.
+    fn try_load(&'static self, steps: &'static [&'static CStr]) -> Result<Object, LoadError> {
+        let fault = !steps.is_empty();
+        if self.insns.len() % size_of::<bindings::bpf_insn>() != 0 {
+            return Err(LoadError {
+                step: crate::c_str!("checking the loader's instructions"),
+                err: EINVAL,
+            });
+        }
+        let mut ctx = step(crate::c_str!("allocating the loader context"), || {
+            Ctx::new(self, fault)
+        })?;
+        let mut maps = step(crate::c_str!("allocating the map list"), || {
+            Ok(KVec::with_capacity(self.maps.len(), GFP_KERNEL)?)
+        })?;
+        let mut progs = step(crate::c_str!("allocating the program list"), || {
+            Ok(KVec::with_capacity(self.progs.len(), GFP_KERNEL)?)
+        })?;
+
+        let map = step(crate::c_str!("creating the loader map"), || {
+            loader_map_create(self.data)
+        })?;
+        step(crate::c_str!("filling the loader map"), || {
+            loader_map_fill(&map, self.data)
+        })?;
+        let prog = step(crate::c_str!("loading the loader program"), || {
+            loader_prog_load(self.insns, &map)
+        })?;
+        let run = crate::c_str!("running the loader program");
+        step(run, || Ok(()))?;
+        // The loader's own steps, in order: the first that fault injection picks fails.
+        #[cfg(CONFIG_FAIL_BPF_PRELOAD)]
+        let injected = steps
+            .iter()
+            .zip(1u32..)
+            .find(|_| should_fail())
+            .map(|(name, k)| {
+                // CAST: Errors are small negative numbers.
+                ctx.set_fault(k, FAULT_ERRNO.to_errno().unsigned_abs());
+                *name
+            });
+        #[cfg(not(CONFIG_FAIL_BPF_PRELOAD))]
+        let injected: Option<&'static CStr> = None;
+        let ret = prog_run(&prog, &mut ctx).map_err(|err| LoadError { step: run, err })?;
         // The loader is no longer needed, whatever it returned.
         drop(prog);
         drop(map);
         if ret < 0 {
             // The loader closed what it had created before returning its error.
-            return Err(("the loader program", Error::from_errno(ret)));
+            return Err(LoadError {
+                step: injected.unwrap_or(crate::c_str!("the loader program")),
+                err: Error::from_errno(ret),
+            });
         }
 
         // Own every descriptor the loader wrote before checking any, so all are closed if one
@@ -269,7 +446,18 @@ impl LoaderSpec {
             collect(&mut progs, ctx.prog_offset(i));
         }
         if missing {
-            return Err(("collecting the loader's descriptors", EINVAL));
+            return Err(LoadError {
+                step: crate::c_str!("collecting the loader's descriptors"),
+                err: EINVAL,
+            });
+        }
+        if let Some(name) = injected {
+            // The loader went past the step it was to fail: what it created is closed here.
+            return Err(LoadError {
+                step: name,
+                // CAST: Errno values are small.
+                err: Error::from_errno(-(bindings::EPROTO as i32)),
+            });
         }
         Ok(Object { maps, progs })
     }
