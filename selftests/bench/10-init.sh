@@ -1,42 +1,35 @@
 # SPDX-License-Identifier: GPL-2.0
-# Not a pass/fail check: modprobe time and module size of bpf_preload against
-# the reference, alternating, N=${BENCH_N:-5} rounds. Prints a table.
+# Benchmark, not a test: `modprobe bpf_preload` (ours, Rust) against
+# `modprobe bpf_preload_ref` (upstream's C), alternating A B A B, rmmod after
+# each, BENCH_INIT_N rounds after one warm-up round; then the loaded size of
+# each (/proc/modules). Prints "@csv,..." samples for scripts/bench.sh.
 . /tests/lib.sh
 . /tests/preload-common.sh
+. /tests/bench-lib.sh
 
 is_builtin bpf_preload && skip "bpf_preload is built in"
-now_us() {
-	read -r up _ </proc/uptime
-	echo "$up" | awk '{ printf "%d", $1 * 1000000 }'
-}
-# Microseconds when busybox date has %N, else /proc/uptime (10 ms steps).
-if [ "$(date +%N 2>/dev/null)" != "%N" ] && [ -n "$(date +%N 2>/dev/null)" ]; then
-	now_us() {
-		date +%s%N | awk '{ printf "%d", substr($1, 1, length($1) - 3) }'
-	}
-fi
-n=${BENCH_N:-5}
+need_benchtime
+n=${BENCH_INIT_N:-30}
 unload_preload
-for mod in bpf_preload bpf_preload_ref; do
-	eval "t_$mod=0"
+echo "@uname,$(uname -r)"
+
+# once ROUND WHO MODULE: one timed modprobe, then rmmod; round 0 is a warm-up.
+once() {
+	t=$(benchtime modprobe "$3") || fail "modprobe $3"
+	grep -q "^$3 " /proc/modules || fail "$3 not in /proc/modules after modprobe"
+	size=$(awk -v m="$3" '$1 == m { print $2 }' /proc/modules)
+	rmmod "$3" || fail "rmmod $3"
+	settle
+	[ "$1" = 0 ] && return 0
+	csv init modprobe - "$1" "$2" "$t"
+	[ "$1" = 1 ] && csv size loaded - 1 "$2" "$size"
+	return 0
+}
+
+r=0
+while [ $r -le "$n" ]; do
+	once $r ours bpf_preload
+	once $r ref bpf_preload_ref
+	r=$((r + 1))
 done
-i=0
-while [ $i -lt "$n" ]; do
-	for mod in bpf_preload bpf_preload_ref; do
-		t0=$(now_us)
-		modprobe "$mod" || fail "modprobe $mod"
-		t1=$(now_us)
-		eval "t_$mod=\$((t_$mod + t1 - t0))"
-		eval "size_$mod=$(awk -v m="$mod" '$1 == m { print $2 }' /proc/modules)"
-		rmmod "$mod" || fail "rmmod $mod"
-	done
-	i=$((i + 1))
-done
-printf '%-16s %12s %10s\n' module "modprobe_us" size
-for mod in bpf_preload bpf_preload_ref; do
-	eval "t=\$t_$mod; s=\$size_$mod"
-	printf '%-16s %12d %10d\n' "$mod" $((t / n)) "$s"
-done
-awk -v a="$t_bpf_preload" -v b="$t_bpf_preload_ref" -v sa="$size_bpf_preload" \
-	-v sb="$size_bpf_preload_ref" \
-	'BEGIN { printf "ratio Rust/C: modprobe %.2f (goal <= 0.9), size %.2f (goal <= 1.5)\n", a / b, sa / sb }'
+echo "$n rounds of modprobe, ours and reference alternating"
