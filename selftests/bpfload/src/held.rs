@@ -17,7 +17,8 @@ use crate::sys::{io_errno, SysError};
 pub enum Keep {
     /// Closed when bpfload exits.
     Release,
-    /// Pinned as `DIR/KIND.ID` (BTF cannot be pinned: programs hold theirs).
+    /// Pinned as `DIR/KIND_ID` (bpffs refuses dots in names; BTF cannot be
+    /// pinned: programs hold theirs).
     Pin(String),
     /// Held while `CMD ARGS` runs; bpfload exits with its status.
     Run(Vec<OsString>),
@@ -80,7 +81,7 @@ impl Held {
                     if o.kind == Kind::Btf {
                         continue;
                     }
-                    let path = format!("{dir}/{}.{}", o.kind.name(), o.id);
+                    let path = format!("{dir}/{}_{}", o.kind.name(), o.id);
                     pin(o.fd.as_fd(), &path)?;
                     if !self.quiet {
                         let _ = writeln!(self.out, "pinned {path}");

@@ -30,8 +30,9 @@ and exit 1 naming the command, the object and the errno at the first failed
 system call. What they created then stays alive as KEEP says:
 
   (nothing)        everything is closed when bpfload exits
-  --pin DIR        pin programs, maps and links as DIR/KIND.ID in a bpffs
-                   (BTF cannot be pinned; the programs using it hold it)
+  --pin DIR        pin programs, maps and links as DIR/KIND_ID in a bpffs,
+                   creating DIR (BTF cannot be pinned: the programs using
+                   it hold it); prints `pinned PATH` per object
   -- CMD [ARG...]  hold every descriptor while CMD runs, then exit with its
                    status; CMD inherits none of them (they are close-on-exec)
 
