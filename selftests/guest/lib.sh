@@ -37,6 +37,94 @@ preload_builtin() {
 	grep -q '/bpf_preload\.ko$' "/lib/modules/$(uname -r)/modules.builtin"
 }
 
+# bpf_objects FILE: the programs and maps in the kernel, one `prog ID [NAME]`
+# or `map ID [NAME]` per line, as `bpfload ids` lists them.
+bpf_objects() {
+	bpfload ids >"$1.all" || fail "bpfload ids"
+	grep -E '^(prog|map) ' "$1.all" >"$1" || true
+}
+
+# wait_bpf_objects WANT: wait (up to 5 s) until the kernel's programs and
+# maps are those in WANT (from bpf_objects): freeing is deferred.
+wait_bpf_objects() {
+	j=0
+	while [ $j -lt 50 ]; do
+		bpf_objects /tmp/objs.now
+		cmp -s /tmp/objs.now "$1" && return 0
+		sleep 0.1
+		j=$((j + 1))
+	done
+	diff "$1" /tmp/objs.now
+	fail "the kernel's programs and maps differ from $1 after 5 s (diff above)"
+}
+
+# settled_bpf_objects FILE: bpf_objects once two snapshots 0.2 s apart agree
+# (up to 5 s), so that objects freed a moment ago are gone.
+settled_bpf_objects() {
+	bpf_objects "$1"
+	j=0
+	while [ $j -lt 25 ]; do
+		sleep 0.2
+		bpf_objects "$1.next"
+		cmp -s "$1" "$1.next" && return 0
+		mv "$1.next" "$1"
+		j=$((j + 1))
+	done
+	fail "the kernel's programs and maps keep changing"
+}
+
+# preload_normalise FILE KIND BASE: FILE (progs.debug for KIND prog,
+# maps.debug for map) with the rows of objects not in BASE (bpf_objects
+# output: the preload's own iterators and .rodata map) given id N and name
+# PRELOAD, so that two preloads' files compare.
+preload_normalise() {
+	awk -v kind="$2" '
+		FNR == NR { if ($1 == kind) base[$2] = 1; next }
+		FNR == 1 || ($1 in base) { print; next }
+		kind == "prog" { printf "   N %-16s %s %s\n", "PRELOAD", $3, $4; next }
+		{ printf "   N %-16s  %10s   %10s\n", "PRELOAD", $3, $4 }
+	' "$3" "$1"
+}
+
+# malformed_rows FILE KIND: the rows of FILE (progs.debug for KIND prog,
+# maps.debug for map) that upstream's format would not print from their
+# own fields ("%4u %-16s %s %s" and "%4u %-16s  %10d   %10lld"), or with
+# characters no object or BTF name can have. Object names may have Latin-1
+# letters (shown as x here).
+malformed_rows() {
+	tr '\300-\377' x <"$1" | awk -v kind="$2" '
+		NR == 1 { next }
+		!match($0, /^ *[0-9]+ /) { print; next }
+		{
+			id = substr($0, 1, RLENGTH - 1) + 0
+			rest = substr($0, RLENGTH + 1)
+			n = index(rest, " ")
+			if (n == 0) { print; next }
+			name = substr(rest, 1, n - 1)
+			rest = substr(rest, n)
+			pad = 16 - length(name)
+			if (pad < 0)
+				pad = 0
+			rest = substr(rest, pad + 2)
+			if (name !~ /^[A-Za-z0-9_.]*$/) { print; next }
+		}
+		kind == "prog" {
+			n = index(rest, " ")
+			attach = substr(rest, 1, n - 1)
+			dst = substr(rest, n + 1)
+			if (n == 0 || attach !~ /^[A-Za-z0-9_]*$/ || dst !~ /^[A-Za-z0-9_.]*$/ ||
+			    sprintf("%4u %-16s %s %s", id, name, attach, dst) != $0)
+				print
+			next
+		}
+		{
+			if (split(rest, f, " ") != 2 || f[1] !~ /^-?[0-9]+$/ || f[2] !~ /^-?[0-9]+$/ ||
+			    sprintf("%4u %-16s  %10d   %10d", id, name, f[1], f[2]) != $0)
+				print
+		}
+	'
+}
+
 # Unload every preload module so each test starts from the same state.
 unload_preload() {
 	for m in bpf_preload bpf_preload_ref; do
