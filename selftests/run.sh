@@ -65,6 +65,8 @@ rm -f "$RESULTS"/serial.log
 # The initramfs: static busybox, the installed modules, the tests, any static
 # helpers from build/guest-bin, and an init that runs the tests.
 stage=$(mktemp -d "$CACHE/initramfs.XXXXXX")
+# mktemp makes it 0700: the guest's / must let unprivileged users in.
+chmod 755 "$stage"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,mnt,run,etc,tests,usr/bin}
 cp "$ROOT/usr/bin/busybox" "$stage/bin/busybox"
