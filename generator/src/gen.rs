@@ -694,7 +694,10 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         g.ptr(upd + attr::ELEM_KEY, key);
         g.ptr(upd + attr::ELEM_VALUE, value);
         g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, || {
-            format!("filling slot {} of map {}", ms.slot, plan.maps[ms.outer].name)
+            format!(
+                "filling slot {} of map {}",
+                ms.slot, plan.maps[ms.outer].name
+            )
         });
     }
 
