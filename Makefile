@@ -6,7 +6,9 @@
 
 KERNEL ?= 7.3
 VARIANT ?= m
-export KERNEL VARIANT
+# LONG=1: the heavy guest tests (cycles, races) run their long mode.
+LONG ?= 0
+export KERNEL VARIANT LONG
 
 .PHONY: all run check toolchain kernel ref patches guest-bin guest-test host-test gen gen-check bench clean help
 
@@ -14,7 +16,7 @@ all: help
 
 help:
 	@echo "make run              build (installing what is missing) and boot a kernel with bpf_preload, show both files"
-	@echo "make check            every test: host (cargo) and guest, for 7.3 and 6.12"
+	@echo "make check            every test: host (cargo) and guest, for 7.3 and 6.12 (LONG=1: long cycle and race runs)"
 	@echo "make kernel           build KERNEL (7.3|6.12) in VARIANT (m|y|debug) with the patch series applied"
 	@echo "make patches          write the patch series for KERNEL to build/patches/KERNEL"
 	@echo "make guest-test       boot KERNEL and run guest tests (TESTS=\"name ...\" picks some)"

@@ -9,7 +9,12 @@
 # Environment:
 #   KERNEL   7.3 (default) or 6.12
 #   VARIANT  m (default), y or debug
-#   TIMEOUT  seconds before the guest is killed (default 300)
+#   TIMEOUT  seconds before the guest is killed (default 300; debug 1500;
+#            with LONG=1: 2400, debug 7200)
+#   LONG     1: the heavy tests run their long mode (48-preload-cycles: 1000
+#            cycles, 50-preload-races: 10 min); passed to the guest in
+#            /tests/env with KERNEL and VARIANT
+#   MEM      guest memory (default 2G: KASAN takes an eighth for its shadow)
 #   ACCEL    auto (default), tcg or kvm. auto uses KVM only when a probe (run
 #            once per host kernel and qemu, cached) saw a guest boot under it:
 #            on some machines /dev/kvm opens but guests hang.
@@ -28,7 +33,16 @@
 . "$(dirname "$0")/../scripts/common.sh"
 
 VARIANT=${VARIANT:-m}
-TIMEOUT=${TIMEOUT:-300}
+LONG=${LONG:-0}
+# A debug kernel under TCG runs a test about ten times slower (KASAN,
+# lockdep) and waits 5 s after each for kmemleak to see its objects.
+case $VARIANT:$LONG in
+debug:1) TIMEOUT=${TIMEOUT:-7200} ;;
+*:1) TIMEOUT=${TIMEOUT:-2400} ;;
+debug:*) TIMEOUT=${TIMEOUT:-1500} ;;
+*) TIMEOUT=${TIMEOUT:-300} ;;
+esac
+MEM=${MEM:-2G}
 ACCEL=${ACCEL:-auto}
 SMP=${SMP:-2}
 OUT=$CACHE/kernels/$KERNEL/build-$VARIANT
@@ -91,13 +105,14 @@ exec /bin/sh /tests/lib.sh --main </dev/console >/dev/console 2>&1
 EOF
 chmod +x "$stage/init"
 printf '%s\n' "${tests[@]}" >"$stage/tests/list"
+printf 'KERNEL=%s\nVARIANT=%s\nLONG=%s\n' "$KERNEL" "$VARIANT" "$LONG" >"$stage/tests/env"
 (cd "$stage" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$RESULTS/initramfs.cpio.gz"
 
 # qemu_boot SECONDS LOG ACCEL-ARGS...: boot the initramfs, serial to LOG.
 qemu_boot() {
 	local secs=$1 log=$2
 	shift 2
-	timeout --foreground -k 5 "$secs" qemu-system-x86_64 "$@" -m 2G -smp "$SMP" \
+	timeout --foreground -k 5 "$secs" qemu-system-x86_64 "$@" -m "$MEM" -smp "$SMP" \
 		-kernel "$OUT/arch/x86/boot/bzImage" -initrd "$RESULTS/initramfs.cpio.gz" \
 		-display none -monitor none -serial "file:$log" -no-reboot \
 		-append "console=ttyS0 panic=-1 quiet loglevel=4" </dev/null
@@ -118,7 +133,9 @@ if [ "$ACCEL" = auto ]; then
 fi
 accel=(-accel "$ACCEL")
 
-note "booting $KERNEL ($VARIANT) under $ACCEL: ${tests[*]}"
+long=
+[ "$LONG" = 1 ] && long=", long mode"
+note "booting $KERNEL ($VARIANT$long) under $ACCEL, timeout ${TIMEOUT}s: ${tests[*]}"
 t0=$(date +%s.%N)
 status=0
 qemu_boot "$TIMEOUT" "$RESULTS/serial.log" "${accel[@]}" || status=$?
@@ -138,7 +155,7 @@ elif ! grep -q '^# guest done' "$log"; then
 	fail=1
 fi
 # Kernel complaints fail the run even when every test passed.
-bad='Oops|BUG:|WARNING:|KASAN:|kmemleak: [0-9]+ new suspected|Kernel panic|UBSAN:|possible circular locking|possible recursive locking|inconsistent lock state|INFO: task .* blocked|Call Trace:'
+bad='Oops|BUG:|WARNING:|KASAN:|kmemleak: [0-9]+ new suspected|Kernel panic|UBSAN:|possible circular locking|possible recursive locking|inconsistent lock state|irq lock inversion|lockdep is turned off|INFO: task .* blocked|Call Trace:'
 if grep -Eq "$bad" "$log"; then
 	echo "# error: the kernel complained:"
 	grep -En -B2 -A12 "$bad" "$log" | head -n 60 | sed 's/^/#   /'

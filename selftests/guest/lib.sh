@@ -4,7 +4,11 @@
 # Guest side of the test runner, for busybox sh. As `lib.sh --main` it is the
 # body of /init: runs every test named in /tests/list, prints KTAP, powers off.
 # Tests source it for the helpers below. A test exits 0 (pass), 77 (skip, the
-# reason on its last line) or anything else (fail).
+# reason on its last line) or anything else (fail). On kernels with kmemleak
+# (VARIANT=debug) a test that leaves suspected leaks behind fails too.
+#
+# The host passes settings in /tests/env (selftests/run.sh): KERNEL, VARIANT
+# and LONG (1: the long mode of the heavy tests).
 
 fail() {
 	echo "FAIL: $*"
@@ -133,10 +137,45 @@ unload_preload() {
 	return 0
 }
 
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# kmemleak_report: print what kmemleak suspects now (nothing without it).
+# Objects younger than 5 s are never reported, so wait that long first; and
+# scan twice, since a scan passes over objects whose contents changed since
+# the previous one.
+kmemleak_report() {
+	[ -w $KMEMLEAK ] || return 0
+	sleep 5
+	echo scan >$KMEMLEAK
+	echo scan >$KMEMLEAK
+	cat $KMEMLEAK
+}
+
+# kmemleak_count REPORT: the number of objects in a kmemleak report.
+kmemleak_count() {
+	echo "$1" | grep -c '^unreferenced object'
+}
+
 main() {
 	set -- $(cat /tests/list)
+	if [ -e /tests/env ]; then
+		set -a
+		. /tests/env
+		set +a
+	fi
 	echo "KTAP version 1"
 	echo "1..$#"
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	if [ -w $KMEMLEAK ]; then
+		# Scans happen between tests only, so a report names its test.
+		echo scan=off >$KMEMLEAK
+		leaks=$(kmemleak_report)
+		echo clear >$KMEMLEAK
+		if [ -n "$leaks" ]; then
+			echo "$leaks" | sed 's/^/# /'
+			echo "# kmemleak: $(kmemleak_count "$leaks") new suspected memory leaks at boot"
+		fi
+	fi
 	i=0
 	for t in "$@"; do
 		i=$((i + 1))
@@ -145,6 +184,13 @@ main() {
 		(cd /tmp && sh -e "/tests/$t.sh") >"$out" 2>&1
 		rc=$?
 		end=$(cut -d' ' -f1 /proc/uptime)
+		leaks=$(kmemleak_report)
+		if [ -n "$leaks" ]; then
+			echo clear >$KMEMLEAK
+			echo "$leaks" >>"$out"
+			echo "kmemleak: $(kmemleak_count "$leaks") new suspected memory leaks after $t" >>"$out"
+			rc=1
+		fi
 		sed 's/^/# /' "$out"
 		echo "# $t: $(awk "BEGIN { printf \"%.2f\", $end - $start }") s"
 		case $rc in
