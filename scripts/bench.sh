@@ -97,6 +97,8 @@ load_guest=$(cut -d' ' -f1-3 /proc/loadavg)
 RESULTS_DIR=$RUN/guest GUEST_DIR=selftests/bench EXTRA_ROOT=$STAGE TIMEOUT=${BENCH_TIMEOUT:-3600} \
 	selftests/run.sh 10-init 20-breakdown 30-introspect >"$RUN/guest.log" 2>"$RUN/guest.err" || status=$?
 grep -v '^# @' "$RUN/guest.log" | grep -E '^(ok|not ok|# (error|FAIL|note|guest))' >&2 || true
+mkdir -p "$RUN/guest"
+[ -e "$RUN/guest/serial.log" ] || : >"$RUN/guest/serial.log"
 accel=$(sed -n 's/.* under \([a-z]*\)[,:].*/\1/p' "$RUN/guest.err" | head -n 1)
 tr -d '\r' <"$RUN/guest/serial.log" | sed -n 's/^# @csv,//p' >"$RUN/samples.csv.part"
 tr -d '\r' <"$RUN/guest/serial.log" | sed -n 's/^# @trace,//p' >"$RUN/trace.txt"
