@@ -228,6 +228,13 @@ def main():
             c = breakdown(top)
             if c:
                 bd.setdefault(who, {})[rnd] = c
+    if "ours" in bd and "ref" in bd:
+        a = {r: c["init"] for r, c in bd["ours"].items()}
+        b = {r: c["init"] for r, c in bd["ref"].items()}
+        ratio, pairs = pair_ratio(a, b)
+        summary.append(("1a. init function alone (do_one_initcall, traced rounds), ms", Stat(a.values()).fmt(),
+                        Stat(b.values()).fmt(), f"{ratio:.2f} ({pairs} pairs)", f"<= {GOAL_INIT}",
+                        verdict(ratio, GOAL_INIT)))
     if "ours" in bd:
         share = [(c["init"] - c["iter_verify"]) / c["init"] for c in bd["ours"].values()]
         s = Stat(share)
