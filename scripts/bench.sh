@@ -18,7 +18,7 @@
 #   5. module size: .ko (debug info stripped alike) and loaded size
 #
 # Environment: KERNEL (7.3, default, or 6.12); BENCH_INIT_N (30),
-# BENCH_TRACE_N (10), BENCH_GEN_N (20), BENCH_INTRO_N (5) rounds;
+# BENCH_TRACE_N (30), BENCH_GEN_N (20), BENCH_INTRO_N (5) rounds;
 # BENCH_SCALE ("100 1000 10000") object counts for figure 4; BENCH_PUBLISH=1
 # also copies the table and plots to docs/bench/ (what README.md shows).
 
@@ -26,7 +26,7 @@
 
 export KERNEL VARIANT=m
 BENCH_INIT_N=${BENCH_INIT_N:-30}
-BENCH_TRACE_N=${BENCH_TRACE_N:-10}
+BENCH_TRACE_N=${BENCH_TRACE_N:-30}
 BENCH_GEN_N=${BENCH_GEN_N:-20}
 BENCH_INTRO_N=${BENCH_INTRO_N:-5}
 BENCH_SCALE=${BENCH_SCALE:-100 1000 10000}

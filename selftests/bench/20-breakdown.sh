@@ -17,7 +17,7 @@
 
 is_builtin bpf_preload && skip "bpf_preload is built in"
 need_benchtime
-n=${BENCH_TRACE_N:-10}
+n=${BENCH_TRACE_N:-30}
 T=/sys/kernel/tracing
 [ -e $T/kprobe_events ] || mount -t tracefs nodev $T 2>/dev/null ||
 	skip "no tracefs in this kernel"
