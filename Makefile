@@ -22,7 +22,7 @@ help:
 	@echo "make guest-test       boot KERNEL and run guest tests (TESTS=\"name ...\" picks some)"
 	@echo "make guest-bin        build the static guest helpers (bpfload) into build/guest-bin"
 	@echo "make gen              regenerate the checked-in generated files"
-	@echo "make bench            benchmarks against upstream (not part of check)"
+	@echo "make bench            benchmarks against upstream (not part of check): table, CSV, plots in build/bench/latest"
 
 toolchain:
 	scripts/toolchain.sh
