@@ -169,6 +169,7 @@ main() {
 	if [ -w $KMEMLEAK ]; then
 		# Scans happen between tests only, so a report names its test.
 		echo scan=off >$KMEMLEAK
+		echo "# kmemleak: on, scanned after every test"
 		leaks=$(kmemleak_report)
 		echo clear >$KMEMLEAK
 		if [ -n "$leaks" ]; then
