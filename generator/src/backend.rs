@@ -133,7 +133,7 @@ fn c_literal(out: &mut String, bytes: &[u8]) {
     out.push('"');
 }
 
-fn camel(s: &str) -> String {
+pub(crate) fn camel(s: &str) -> String {
     s.split('_')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -146,11 +146,17 @@ fn camel(s: &str) -> String {
 }
 
 fn rust_ident(s: &str) -> String {
+    raw_if_keyword(s)
+}
+
+/// `s` as a Rust identifier: raw (`r#`) when it is a keyword, reserved ones included.
+pub(crate) fn raw_if_keyword(s: &str) -> String {
     const KEYWORDS: &[&str] = &[
         "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
         "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
         "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
-        "use", "where", "while", "async", "await", "dyn", "try", "gen",
+        "use", "where", "while", "async", "await", "dyn", "try", "gen", "abstract", "become",
+        "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
     ];
     if KEYWORDS.contains(&s) {
         format!("r#{s}")

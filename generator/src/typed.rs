@@ -14,6 +14,7 @@
 
 use std::fmt::Write as _;
 
+use crate::backend::{camel, raw_if_keyword};
 use crate::btf::{self, Btf};
 use crate::error::Error;
 use crate::plan::{KconfigType, MapKind, Plan};
@@ -123,32 +124,8 @@ struct Field {
     ty: Ty,
 }
 
-fn camel(s: &str) -> String {
-    s.split('_')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 fn rust_ident(s: &str) -> String {
-    const KEYWORDS: &[&str] = &[
-        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
-        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
-        "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
-        "use", "where", "while", "async", "await", "dyn", "try", "gen", "abstract", "become",
-        "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
-    ];
-    let s = crate::plan::sanitize_ident(s).to_ascii_lowercase();
-    if KEYWORDS.contains(&s.as_str()) {
-        format!("r#{s}")
-    } else {
-        s
-    }
+    raw_if_keyword(&crate::plan::sanitize_ident(s).to_ascii_lowercase())
 }
 
 /// The typed fields of map `i`, sorted by offset; empty if it has none.
