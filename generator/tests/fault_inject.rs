@@ -218,26 +218,10 @@ fn skeletons_list_steps() -> Outcome {
 /// of the `kernel::bpf` contract (`tests/mock-kernel`), as the product does.
 fn kernel_skeleton_compiles() -> Outcome {
     use std::process::Command;
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc = common::rustc();
     let dir = std::env::temp_dir().join(format!("bpf-lskel-fi-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mock = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock-kernel/kernel.rs");
-    let lib = dir.join("libkernel.rlib");
-    let st = Command::new(&rustc)
-        .args([
-            "--edition",
-            "2021",
-            "--crate-type",
-            "rlib",
-            "--crate-name",
-            "kernel",
-            "-o",
-        ])
-        .arg(&lib)
-        .arg(&mock)
-        .status()
-        .unwrap();
-    assert!(st.success(), "mock kernel crate does not build");
+    let lib = common::build_mock_kernel(&dir);
     let p = plan("iterators.bpf.o");
     let loaders = vec![
         generate_with(&p, Endian::Little, FI).unwrap(),

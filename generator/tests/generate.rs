@@ -399,25 +399,10 @@ fn huge_bss_is_a_limit() {
 #[test]
 fn rust_kernel_skeletons_compile_against_the_contract() {
     use std::process::Command;
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc = common::rustc();
     let dir = std::env::temp_dir().join(format!("bpf-lskel-contract-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mock = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock-kernel/kernel.rs");
-    let st = Command::new(&rustc)
-        .args([
-            "--edition",
-            "2021",
-            "--crate-type",
-            "rlib",
-            "--crate-name",
-            "kernel",
-            "-o",
-        ])
-        .arg(dir.join("libkernel.rlib"))
-        .arg(&mock)
-        .status()
-        .unwrap();
-    assert!(st.success(), "mock kernel crate does not build");
+    common::build_mock_kernel(&dir);
     for name in CORPUS {
         let p = plan(name, "bpf.o");
         let loaders = vec![
@@ -572,27 +557,11 @@ fn run_with_skeleton(
     rustc_args: &[&str],
 ) {
     use std::process::Command;
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc = common::rustc();
     std::fs::create_dir_all(dir).unwrap();
     let kernel = lang == Lang::RustKernel;
     if kernel && !dir.join("libkernel.rlib").exists() {
-        let mock =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mock-kernel/kernel.rs");
-        let st = Command::new(&rustc)
-            .args([
-                "--edition",
-                "2021",
-                "--crate-type",
-                "rlib",
-                "--crate-name",
-                "kernel",
-                "-o",
-            ])
-            .arg(dir.join("libkernel.rlib"))
-            .arg(&mock)
-            .status()
-            .unwrap();
-        assert!(st.success(), "mock kernel crate does not build");
+        common::build_mock_kernel(dir);
     }
     let p = plan(name, "bpf.o");
     let loaders = vec![

@@ -288,3 +288,31 @@ pub mod synth {
         });
     }
 }
+
+/// `$RUSTC`, else `rustc`: the compiler the skeleton tests build with.
+pub fn rustc() -> String {
+    std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into())
+}
+
+/// Builds the stand-in of the `kernel::bpf` contract (tests/mock-kernel) as
+/// `DIR/libkernel.rlib`, for kernel skeletons to compile against.
+pub fn build_mock_kernel(dir: &std::path::Path) -> PathBuf {
+    let mock = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mock-kernel/kernel.rs");
+    let lib = dir.join("libkernel.rlib");
+    let st = std::process::Command::new(rustc())
+        .args([
+            "--edition",
+            "2021",
+            "--crate-type",
+            "rlib",
+            "--crate-name",
+            "kernel",
+            "-o",
+        ])
+        .arg(&lib)
+        .arg(&mock)
+        .status()
+        .unwrap();
+    assert!(st.success(), "mock kernel crate does not build");
+    lib
+}
