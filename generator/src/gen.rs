@@ -289,6 +289,27 @@ impl Gen<'_> {
         self.a.bind(skip);
     }
 
+    /// Stores the fd in blob slot `value_slot` at `key` of the map whose fd is in
+    /// blob slot `map_slot` (map-in-map and PROG_ARRAY initialisers).
+    fn fill_slot(
+        &mut self,
+        map_slot: usize,
+        key: &[u8],
+        value_slot: usize,
+        step: impl FnOnce() -> String,
+    ) {
+        let key = self.b.add(key, 4);
+        let value = self.b.zeroed(4, 4);
+        let upd = self.b.zeroed(32, 8);
+        self.ld_blob(BPF_W, R0, map_slot);
+        self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
+        self.ld_blob(BPF_W, R0, value_slot);
+        self.st_blob(BPF_W, value, R0);
+        self.ptr(upd + attr::ELEM_KEY, key);
+        self.ptr(upd + attr::ELEM_VALUE, value);
+        self.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, step);
+    }
+
     /// `r7 = bpf(cmd, attr, size)`; on error go to cleanup.
     fn sys_bpf(&mut self, cmd: i32, attr_off: usize, size: usize, step: impl FnOnce() -> String) {
         self.fault_point(step);
@@ -684,16 +705,8 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
 
     // Map-in-map slots the object initialises, once every map exists.
     for ms in &plan.map_slots {
-        let key = g.b.add(&endian.u32(ms.slot), 4);
-        let value = g.b.zeroed(4, 4);
-        let upd = g.b.zeroed(32, 8);
-        g.ld_blob(BPF_W, R0, map_slots[ms.outer]);
-        g.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
-        g.ld_blob(BPF_W, R0, map_slots[ms.inner]);
-        g.st_blob(BPF_W, value, R0);
-        g.ptr(upd + attr::ELEM_KEY, key);
-        g.ptr(upd + attr::ELEM_VALUE, value);
-        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, || {
+        let key = endian.u32(ms.slot);
+        g.fill_slot(map_slots[ms.outer], &key, map_slots[ms.inner], || {
             format!(
                 "filling slot {} of map {}",
                 ms.slot, plan.maps[ms.outer].name
@@ -761,16 +774,8 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
 
     // PROG_ARRAY slots the object initialises, once every program is loaded.
     for ps in &plan.prog_slots {
-        let key = g.b.add(&endian.u32(ps.slot), 4);
-        let value = g.b.zeroed(4, 4);
-        let upd = g.b.zeroed(32, 8);
-        g.ld_blob(BPF_W, R0, map_slots[ps.map]);
-        g.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
-        g.ld_blob(BPF_W, R0, prog_slots[ps.prog]);
-        g.st_blob(BPF_W, value, R0);
-        g.ptr(upd + attr::ELEM_KEY, key);
-        g.ptr(upd + attr::ELEM_VALUE, value);
-        g.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, || {
+        let key = endian.u32(ps.slot);
+        g.fill_slot(map_slots[ps.map], &key, prog_slots[ps.prog], || {
             format!("filling slot {} of map {}", ps.slot, plan.maps[ps.map].name)
         });
     }
