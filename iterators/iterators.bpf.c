@@ -9,13 +9,20 @@
  * hands the CO-RE relocations to the kernel, which resolves field offsets
  * against its own BTF, so no vmlinux.h is needed to build this object.
  */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
 #pragma clang attribute push(__attribute__((preserve_access_index)), apply_to = record)
-struct seq_file;
+struct file {
+	long long f_pos;
+};
+
+struct seq_file {
+	const struct file *file;
+};
 
 struct bpf_iter_meta {
 	struct seq_file *seq;
@@ -67,6 +74,22 @@ struct bpf_iter__bpf_prog {
 };
 #pragma clang attribute pop
 
+/*
+ * Whether this object opens the listing, so the header goes first.
+ *
+ * seq_num alone is not enough: it only counts objects within one read()'s
+ * walk and is not advanced past the last object.  If a read() reaches the
+ * end after showing a single object and a new object appears before the
+ * next read(), the kernel shows that object with seq_num 0 again and the
+ * header would be printed twice.  file->f_pos is the number of bytes
+ * already handed to the reader (read() updates it only after ->read()
+ * returns), so it is 0 exactly while the first chunk of output is built.
+ */
+static bool first_in_listing(const struct bpf_iter_meta *meta)
+{
+	return meta->seq_num == 0 && meta->seq->file->f_pos == 0;
+}
+
 /* Sum of the per-CPU element counters of a map (kernel/bpf/map_iter.c). */
 extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
 
@@ -97,7 +120,7 @@ int dump_bpf_map(struct bpf_iter__bpf_map *ctx)
 
 	if (!map)
 		return 0;
-	if (ctx->meta->seq_num == 0)
+	if (first_in_listing(ctx->meta))
 		BPF_SEQ_PRINTF(seq, "  id name             max_entries  cur_entries\n");
 	BPF_SEQ_PRINTF(seq, "%4u %-16s  %10d   %10lld\n", map->id, map->name,
 		       map->max_entries, bpf_map_sum_elem_count(map));
@@ -114,7 +137,7 @@ int dump_bpf_prog(struct bpf_iter__bpf_prog *ctx)
 	if (!prog)
 		return 0;
 	aux = prog->aux;
-	if (ctx->meta->seq_num == 0)
+	if (first_in_listing(ctx->meta))
 		BPF_SEQ_PRINTF(seq, "  id name             attached\n");
 	BPF_SEQ_PRINTF(seq, "%4u %-16s %s %s\n", aux->id,
 		       func_name(aux->btf, aux->func_info[0].type_id, aux->name),
