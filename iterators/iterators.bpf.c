@@ -9,7 +9,6 @@
  * hands the CO-RE relocations to the kernel, which resolves field offsets
  * against its own BTF, so no vmlinux.h is needed to build this object.
  */
-#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -21,7 +20,7 @@ struct file {
 };
 
 struct seq_file {
-	const struct file *file;
+	struct file *file;
 };
 
 struct bpf_iter_meta {
@@ -77,18 +76,16 @@ struct bpf_iter__bpf_prog {
 /*
  * Whether this object opens the listing, so the header goes first.
  *
- * seq_num alone is not enough: it only counts objects within one read()'s
- * walk and is not advanced past the last object.  If a read() reaches the
- * end after showing a single object and a new object appears before the
- * next read(), the kernel shows that object with seq_num 0 again and the
- * header would be printed twice.  file->f_pos is the number of bytes
- * already handed to the reader (read() updates it only after ->read()
- * returns), so it is 0 exactly while the first chunk of output is built.
+ * seq_num alone is not enough: it counts the objects shown so far but is
+ * not advanced past the last one. If the listing has shown one object when
+ * a read() reaches the end, and an object appears before the next read(),
+ * the kernel shows that object with seq_num 0 again and the header would be
+ * printed twice. file->f_pos is the number of bytes already handed to the
+ * reader (read() updates it only after ->read() returns), so it is 0
+ * exactly while the first chunk of output is built.
+ * A macro, not a function: it costs the loader no line info of its own.
  */
-static bool first_in_listing(const struct bpf_iter_meta *meta)
-{
-	return meta->seq_num == 0 && meta->seq->file->f_pos == 0;
-}
+#define first_in_listing(meta) ((meta)->seq_num == 0 && (meta)->seq->file->f_pos == 0)
 
 /* Sum of the per-CPU element counters of a map (kernel/bpf/map_iter.c). */
 extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;

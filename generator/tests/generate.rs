@@ -123,20 +123,6 @@ fn both_byte_orders_agree() {
 }
 
 #[test]
-fn iterators_loader_is_small() {
-    let l = generate(&plan("iterators", "bpf.o"), Endian::Little).unwrap();
-    let total = l.insns.len() + l.data.len();
-    // Upstream: 2456 B of instructions plus a 6208 B blob.
-    let goal = (2456 + 6208) * 8 / 10;
-    println!(
-        "iterators loader: {} B insns + {} B blob = {total} B (goal <= {goal} B)",
-        l.insns.len(),
-        l.data.len()
-    );
-    assert!(total <= goal, "loader grew to {total} B, over {goal} B");
-}
-
-#[test]
 fn limits_fail_at_generation_time() {
     let mut p = plan("maps", "bpf.o");
     let m = p.maps[0].clone();
