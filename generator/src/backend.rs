@@ -64,14 +64,18 @@ pub fn render(lang: Lang, plan: &Plan, loaders: &[Loader], o: &Options) -> Resul
     }
 }
 
-/// A variable of a global data map.
-struct Var {
-    name: String,
-    offset: u32,
-    size: u32,
+/// A global (not static) variable of a global data map, from its DATASEC.
+pub(crate) struct Var {
+    pub(crate) name: String,
+    /// The BTF id of the variable's type.
+    pub(crate) type_id: u32,
+    pub(crate) offset: u32,
+    pub(crate) size: u32,
 }
 
-fn data_vars(plan: &Plan, i: usize) -> Vec<Var> {
+/// The global variables of map `i`, by offset then name; empty when its
+/// value type is not a DATASEC.
+pub(crate) fn data_vars(plan: &Plan, i: usize) -> Vec<Var> {
     let m = &plan.maps[i];
     let Some(t) = plan
         .btf
@@ -83,15 +87,14 @@ fn data_vars(plan: &Plan, i: usize) -> Vec<Var> {
     let mut vars: Vec<Var> = t
         .data
         .chunks_exact(3)
-        .filter(|c| {
-            plan.btf
-                .get(c[0])
-                .is_some_and(|v| v.kind() == btf::KIND_VAR && v.data[0] != btf::VAR_STATIC)
-        })
-        .map(|c| Var {
-            name: plan.btf.name(c[0]).to_string(),
-            offset: c[1],
-            size: c[2],
+        .filter_map(|c| {
+            let v = plan.btf.get(c[0]).filter(|v| v.kind() == btf::KIND_VAR)?;
+            (v.data.first() != Some(&btf::VAR_STATIC)).then(|| Var {
+                name: plan.btf.str_at(v.name_off).to_string(),
+                type_id: v.size_or_type,
+                offset: c[1],
+                size: c[2],
+            })
         })
         .collect();
     vars.sort_by(|a, b| (a.offset, &a.name).cmp(&(b.offset, &b.name)));

@@ -129,41 +129,26 @@ fn rust_ident(s: &str) -> String {
 }
 
 /// The typed fields of map `i`, sorted by offset; empty if it has none.
+/// Variables that are empty, overrun the map's value or whose Rust name an
+/// earlier one took get no field.
 fn fields(plan: &Plan, i: usize) -> Vec<Field> {
-    let m = &plan.maps[i];
-    let Some(t) = plan
-        .btf
-        .get(m.btf_value_type_id)
-        .filter(|t| t.kind() == btf::KIND_DATASEC)
-    else {
-        return Vec::new();
-    };
+    let value_size = u64::from(plan.maps[i].value_size);
     let mut out: Vec<Field> = Vec::new();
-    for c in t.data.chunks_exact(3) {
-        let Some(v) = plan.btf.get(c[0]).filter(|v| v.kind() == btf::KIND_VAR) else {
-            continue;
-        };
-        if v.data.first() == Some(&btf::VAR_STATIC) {
+    for v in crate::backend::data_vars(plan, i) {
+        if v.size == 0 || u64::from(v.offset) + u64::from(v.size) > value_size {
             continue;
         }
-        let (offset, size) = (c[1], c[2]);
-        if size == 0 || u64::from(offset) + u64::from(size) > u64::from(m.value_size) {
-            continue;
-        }
-        let name = plan.btf.str_at(v.name_off).to_string();
-        let ident = rust_ident(&name);
+        let ident = rust_ident(&v.name);
         if out.iter().any(|f| f.ident == ident) {
             continue;
         }
-        let ty = rust_ty(&plan.btf, v.size_or_type, size, 0);
         out.push(Field {
-            name,
+            ty: rust_ty(&plan.btf, v.type_id, v.size, 0),
+            name: v.name,
             ident,
-            offset,
-            ty,
+            offset: v.offset,
         });
     }
-    out.sort_by_key(|f| f.offset);
     out
 }
 
