@@ -20,6 +20,12 @@ use bpf_lskel::{generate, Endian, Plan};
 use common::harness::{self, require_kernel, Outcome, Skip};
 
 /// Serialises the tests of this binary, so fd counts mean something.
+/// The plan of corpus object `NAME.bpf.o`, named `NAME`.
+fn corpus_plan(name: &str) -> Plan {
+    let obj = common::corpus_file(&format!("{name}.bpf.o"));
+    Plan::build(&obj, name).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
@@ -94,10 +100,9 @@ fn prog_load_attr(blob: &[u8], name: &str, prog_type: u32) -> Option<(u32, u32)>
 }
 
 fn load_both(name: &str) -> Result<(Side, Side, Plan), Skip> {
-    let obj = common::corpus_file(&format!("{name}.bpf.o"));
     let text = String::from_utf8(common::corpus_file(&format!("{name}.lskel.h"))).unwrap();
     let theirs = common::parse_lskel(&text);
-    let plan = Plan::build(&obj, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let plan = corpus_plan(name);
     let ours = generate(&plan, Endian::host()).unwrap();
     assert_eq!(plan.maps.len(), theirs.maps.len(), "{name}: map count");
     assert_eq!(
@@ -305,8 +310,7 @@ fn iterators_print_like_upstream() -> Outcome {
 fn ctx_overrides() -> Outcome {
     let _g = serial();
     require_kernel()?;
-    let obj = common::corpus_file("globals.bpf.o");
-    let plan = Plan::build(&obj, "globals").unwrap();
+    let plan = corpus_plan("globals");
     let l = generate(&plan, Endian::host()).unwrap();
     let data = plan.maps.iter().position(|m| m.ident == "data").unwrap();
     let mut initial = vec![None; plan.maps.len()];
@@ -321,8 +325,7 @@ fn ctx_overrides() -> Outcome {
     let v = runner::map_lookup(&loaded.maps[data], &0u32.to_ne_bytes(), 8).unwrap();
     assert_eq!(v, replacement);
 
-    let obj = common::corpus_file("maps.bpf.o");
-    let plan = Plan::build(&obj, "maps").unwrap();
+    let plan = corpus_plan("maps");
     let l = generate(&plan, Endian::host()).unwrap();
     let mut max = vec![0; plan.maps.len()];
     max[0] = 1000;
@@ -341,8 +344,7 @@ fn ctx_overrides() -> Outcome {
 fn failure_cleans_up() -> Outcome {
     let _g = serial();
     require_kernel()?;
-    let obj = common::corpus_file("iterators.bpf.o");
-    let mut plan = Plan::build(&obj, "iterators").unwrap();
+    let mut plan = corpus_plan("iterators");
     // A target that does not exist makes the second program's load fail
     // after the BTF, the map and the first program were created.
     plan.progs[1].attach_target =
@@ -435,8 +437,7 @@ fn run_without_fd0(insns: &[u8], data: &[u8], nmaps: usize, nprogs: usize) -> (i
 fn fd_zero_is_a_valid_fd() -> Outcome {
     let _g = serial();
     require_kernel()?;
-    let obj = common::corpus_file("iterators.bpf.o");
-    let mut plan = Plan::build(&obj, "iterators").unwrap();
+    let mut plan = corpus_plan("iterators");
     let l = generate(&plan, Endian::host()).unwrap();
     let before = fd_set();
     let (ret, ctx) = run_without_fd0(&l.insns, &l.data, plan.maps.len(), plan.progs.len());
@@ -470,8 +471,7 @@ fn fd_zero_is_a_valid_fd() -> Outcome {
 fn kconfig_values_are_required() -> Outcome {
     let _g = serial();
     require_kernel()?;
-    let obj = common::corpus_file("kconfig.bpf.o");
-    let plan = Plan::build(&obj, "kconfig").unwrap();
+    let plan = corpus_plan("kconfig");
     let l = generate(&plan, Endian::host()).unwrap();
     let before = open_fds();
     let err = runner::run_loader(
@@ -550,10 +550,9 @@ fn open_fds() -> usize {
 /// Programs this host cannot load (trampolines, LSM): at least what the
 /// loaders ask the kernel for is the same as libbpf's.
 fn tracing_requests_match_libbpf() -> Outcome {
-    let obj = common::corpus_file("tracing.bpf.o");
     let text = String::from_utf8(common::corpus_file("tracing.lskel.h")).unwrap();
     let theirs = common::parse_lskel(&text);
-    let plan = Plan::build(&obj, "tracing").unwrap();
+    let plan = corpus_plan("tracing");
     let ours = generate(&plan, Endian::host()).unwrap();
     assert_eq!(plan.progs.len(), theirs.progs.len());
     for p in &plan.progs {
@@ -600,8 +599,7 @@ fn output_matches_upstream_iterators() -> Outcome {
         &RunOpts::default(),
     )
     .unwrap_or_else(|e| panic!("upstream loader: {e}"));
-    let obj = common::corpus_file("iterators.bpf.o");
-    let plan = Plan::build(&obj, "iterators").unwrap();
+    let plan = corpus_plan("iterators");
     let l = generate(&plan, Endian::host()).unwrap();
     let ours = runner::run_loader(
         &l.insns,
