@@ -17,7 +17,7 @@ all: help
 help:
 	@echo "make run              build (installing what is missing) and boot a kernel with bpf_preload, show both files"
 	@echo "make check            every test: host (cargo) and guest, for 7.3 and 6.12 (LONG=1: long cycle and race runs)"
-	@echo "make kernel           build KERNEL (7.3|6.12) in VARIANT (m|y|debug) with the patch series applied"
+	@echo "make kernel           build KERNEL (7.3|6.12) in VARIANT (m|y|fi|debug) with the patch series applied"
 	@echo "make patches          write the patch series for KERNEL to build/patches/KERNEL"
 	@echo "make guest-test       boot KERNEL and run guest tests (TESTS=\"name ...\" picks some)"
 	@echo "make guest-bin        build the static guest helpers (bpfload) into build/guest-bin"

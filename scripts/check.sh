@@ -6,11 +6,13 @@
 # "N passed, N failed, N skipped" summing all tiers; non-zero on any failure.
 #
 # Environment: CHECK_MATRIX, the KERNEL:VARIANT pairs to build and boot
-# (default "7.3:m 7.3:y 6.12:m 6.12:y").
+# (default "7.3:m 7.3:y 7.3:fi 6.12:m 6.12:y 6.12:fi"). The fi variant (m
+# plus fault injection) carries a loader built for fault injection, which
+# is not the product: it runs only the tests that need it.
 
 . "$(dirname "$0")/common.sh"
 
-matrix=${CHECK_MATRIX:-7.3:m 7.3:y 6.12:m 6.12:y}
+matrix=${CHECK_MATRIX:-7.3:m 7.3:y 7.3:fi 6.12:m 6.12:y 6.12:fi}
 results=$TOP/build/check
 mkdir -p "$results"
 passed=0 failed=0 skipped=0 broken=()
@@ -55,8 +57,10 @@ run gen-fresh test scripts/gen.sh --check || true
 
 for kv in $matrix; do
 	k=${kv%%:*} v=${kv#*:}
+	tests=()
+	[ "$v" = fi ] && tests=(30-preload-files 47-preload-fault-inject)
 	if run "kernel-$k-$v" setup env KERNEL="$k" VARIANT="$v" scripts/kernel.sh all; then
-		run "guest-$k-$v" test env KERNEL="$k" VARIANT="$v" selftests/run.sh || true
+		run "guest-$k-$v" test env KERNEL="$k" VARIANT="$v" selftests/run.sh "${tests[@]}" || true
 	fi
 done
 

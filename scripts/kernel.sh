@@ -6,7 +6,7 @@
 #
 #   scripts/kernel.sh [fetch|tree|config|build|ref|all]
 #
-# Environment: KERNEL (7.3 or 6.12), VARIANT (m, y or debug).
+# Environment: KERNEL (7.3 or 6.12), VARIANT (m, y, fi or debug).
 #
 # Layout under $CACHE/kernels/$KERNEL:
 #   dl/             the linux-source .deb
@@ -38,8 +38,8 @@ case $KERNEL in
 *) die "KERNEL=$KERNEL is not supported: use 7.3 (default) or 6.12" ;;
 esac
 case $VARIANT in
-m | y | debug) ;;
-*) die "VARIANT=$VARIANT is not supported: use m, y or debug" ;;
+m | y | fi | debug) ;;
+*) die "VARIANT=$VARIANT is not supported: use m, y, fi or debug" ;;
 esac
 
 kmake() {
@@ -134,15 +134,16 @@ verify_config() {
 }
 
 # A variant whose config differs from a built one in a few symbols (m and y
-# differ only in CONFIG_BPF_PRELOAD) starts from a copy of that build: Kbuild
-# tracks which objects depend on which CONFIG symbol, so the build that
-# follows recompiles only those, minutes instead of a cold build.
+# differ only in CONFIG_BPF_PRELOAD, fi adds fault injection to m) starts
+# from a copy of that build: Kbuild tracks which objects depend on which
+# CONFIG symbol, so the build that follows recompiles only those, minutes
+# instead of a cold build.
 seed() {
 	[ -e "$OUT/.config" ] && return 0
 	local from
 	case $VARIANT in
 	m) from=y ;;
-	y | bench) from=m ;;
+	y | fi | bench) from=m ;;
 	*) return 0 ;;
 	esac
 	from=$KDIR/build-$from

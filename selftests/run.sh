@@ -8,7 +8,7 @@
 #
 # Environment:
 #   KERNEL   7.3 (default) or 6.12
-#   VARIANT  m (default), y or debug
+#   VARIANT  m (default), y, fi (m with fault injection) or debug
 #   TIMEOUT  seconds before the guest is killed (default 300; debug 3600;
 #            with LONG=1: 2400, debug 14400)
 #   LONG     1: the heavy tests run their long mode (48-preload-cycles: 1000
@@ -42,6 +42,7 @@ case $VARIANT:$LONG in
 debug:1) TIMEOUT=${TIMEOUT:-14400} ;;
 *:1) TIMEOUT=${TIMEOUT:-2400} ;;
 debug:*) TIMEOUT=${TIMEOUT:-3600} ;;
+fi:*) TIMEOUT=${TIMEOUT:-900} ;;
 *) TIMEOUT=${TIMEOUT:-300} ;;
 esac
 MEM=${MEM:-2G}

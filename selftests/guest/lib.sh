@@ -156,6 +156,19 @@ kmemleak_count() {
 	echo "$1" | grep -c '^unreferenced object'
 }
 
+# kmemleak_check OUT WHAT: scan; if kmemleak suspects new leaks, append its
+# report and a closing count line naming WHAT to OUT, forget them (so the
+# next scan reports only newer ones) and return 1. What the runner does
+# after every test; 90-kmemleak-canary checks it catches a real leak.
+kmemleak_check() {
+	leaks=$(kmemleak_report)
+	[ -n "$leaks" ] || return 0
+	echo clear >$KMEMLEAK
+	echo "$leaks" >>"$1"
+	echo "kmemleak: $(kmemleak_count "$leaks") new suspected memory leaks after $2" >>"$1"
+	return 1
+}
+
 main() {
 	set -- $(cat /tests/list)
 	if [ -e /tests/env ]; then
@@ -185,13 +198,7 @@ main() {
 		(cd /tmp && sh -e "/tests/$t.sh") >"$out" 2>&1
 		rc=$?
 		end=$(cut -d' ' -f1 /proc/uptime)
-		leaks=$(kmemleak_report)
-		if [ -n "$leaks" ]; then
-			echo clear >$KMEMLEAK
-			echo "$leaks" >>"$out"
-			echo "kmemleak: $(kmemleak_count "$leaks") new suspected memory leaks after $t" >>"$out"
-			rc=1
-		fi
+		kmemleak_check "$out" "$t" || rc=1
 		sed 's/^/# /' "$out"
 		echo "# $t: $(awk "BEGIN { printf \"%.2f\", $end - $start }") s"
 		case $rc in
