@@ -9,8 +9,8 @@
 # Environment:
 #   KERNEL   7.3 (default) or 6.12
 #   VARIANT  m (default), y, fi (m with fault injection) or debug
-#   TIMEOUT  seconds before the guest is killed (default 300; debug 3600;
-#            with LONG=1: 2400, debug 14400)
+#   TIMEOUT  seconds before the guest is killed (default 300; fi 900; debug
+#            3600; with LONG=1: 2400, debug 14400)
 #   LONG     1: the heavy tests run their long mode (48-preload-cycles: 1000
 #            cycles, 50-preload-races: 10 min); passed to the guest in
 #            /tests/env with KERNEL and VARIANT

@@ -2,7 +2,7 @@
 # A listing read in several read() calls, with an object created between
 # them, has one header: the kernel shows an object found after a read()
 # that reached the end with the seq_num of the last object shown, which is 0
-# when that read() showed only one. The 7.3 race test found it (a
+# when the listing had shown only one. The 7.3 race test found it (a
 # concurrent modprobe's loader map); here it is made deterministic: only the
 # module's .rodata map is listed when the first read() runs.
 . /tests/lib.sh
@@ -38,12 +38,10 @@ check_reread() {
 	[ -z "$bad" ] || fail "malformed rows in $1.debug: $bad"
 }
 
-if preload_builtin; then
-	:
-else
+preload_builtin || {
 	unload_preload
 	modprobe bpf_preload || fail "modprobe bpf_preload"
-fi
+}
 mount_bpffs /mnt/r
 # The module's own objects only: two iterators, one .rodata map.
 wait_settled /mnt/r 2 1
