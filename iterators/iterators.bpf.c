@@ -74,7 +74,8 @@ struct bpf_iter__bpf_prog {
 #pragma clang attribute pop
 
 /*
- * Whether this object opens the listing, so the header goes first.
+ * Whether this object opens the listing, so the header goes first; @seq is
+ * @meta's seq_file, which the caller has loaded already.
  *
  * seq_num alone is not enough: it counts the objects shown so far but is
  * not advanced past the last one. If the listing has shown one object when
@@ -85,7 +86,7 @@ struct bpf_iter__bpf_prog {
  * exactly while the first chunk of output is built.
  * A macro, not a function: it costs the loader no line info of its own.
  */
-#define first_in_listing(meta) ((meta)->seq_num == 0 && (meta)->seq->file->f_pos == 0)
+#define first_in_listing(meta, seq) ((meta)->seq_num == 0 && (seq)->file->f_pos == 0)
 
 /* Sum of the per-CPU element counters of a map (kernel/bpf/map_iter.c). */
 extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
@@ -117,7 +118,7 @@ int dump_bpf_map(struct bpf_iter__bpf_map *ctx)
 
 	if (!map)
 		return 0;
-	if (first_in_listing(ctx->meta))
+	if (first_in_listing(ctx->meta, seq))
 		BPF_SEQ_PRINTF(seq, "  id name             max_entries  cur_entries\n");
 	BPF_SEQ_PRINTF(seq, "%4u %-16s  %10d   %10lld\n", map->id, map->name,
 		       map->max_entries, bpf_map_sum_elem_count(map));
@@ -134,7 +135,7 @@ int dump_bpf_prog(struct bpf_iter__bpf_prog *ctx)
 	if (!prog)
 		return 0;
 	aux = prog->aux;
-	if (first_in_listing(ctx->meta))
+	if (first_in_listing(ctx->meta, seq))
 		BPF_SEQ_PRINTF(seq, "  id name             attached\n");
 	BPF_SEQ_PRINTF(seq, "%4u %-16s %s %s\n", aux->id,
 		       func_name(aux->btf, aux->func_info[0].type_id, aux->name),
