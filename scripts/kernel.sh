@@ -103,7 +103,13 @@ tree() {
 fragments() {
 	local d=$TOP/selftests/configs
 	echo "$d/base.config"
-	echo "$d/$VARIANT.config"
+	echo "$d/${1:-$VARIANT}.config"
+}
+
+# config_hash [VARIANT]: identifies the config fragments of VARIANT (default:
+# this one), as recorded in a build directory's .config-hash.
+config_hash() {
+	cat $(fragments "$@") | sha256sum | cut -d' ' -f1
 }
 
 # Every line of the fragments must hold in the final .config; Kconfig drops
@@ -134,24 +140,29 @@ verify_config() {
 }
 
 # A variant whose config differs from a built one in a few symbols (m and y
-# differ only in CONFIG_BPF_PRELOAD, fi adds fault injection to m) starts
-# from a copy of that build: Kbuild tracks which objects depend on which
-# CONFIG symbol, so the build that follows recompiles only those, minutes
-# instead of a cold build.
+# differ only in CONFIG_BPF_PRELOAD, fi adds CONFIG_FAIL_BPF_PRELOAD to m)
+# starts from a copy of that build: Kbuild tracks which objects depend on
+# which CONFIG symbol, so the build that follows recompiles only those,
+# minutes instead of a cold build. So does one built before from fragments
+# that have changed since (an option added to base.config would otherwise
+# rebuild it from scratch), provided the source build has the current ones.
 seed() {
-	[ -e "$OUT/.config" ] && return 0
-	local from
+	local from v
 	case $VARIANT in
-	m) from=y ;;
-	y | fi | bench) from=m ;;
+	m) v=y ;;
+	y | fi | bench) v=m ;;
 	*) return 0 ;;
 	esac
-	from=$KDIR/build-$from
+	from=$KDIR/build-$v
 	[ -e "$from/arch/x86/boot/bzImage" ] || return 0
+	if [ -e "$OUT/.config" ]; then
+		[ "$(cat "$OUT/.config-hash" 2>/dev/null)" != "$(config_hash)" ] || return 0
+		[ "$(cat "$from/.config-hash" 2>/dev/null)" = "$(config_hash $v)" ] || return 0
+	fi
 	note "starting $KERNEL ($VARIANT) from a copy of $(basename "$from")"
 	rm -rf "$OUT.tmp"
 	cp -a "$from" "$OUT.tmp"
-	rm -rf "$OUT.tmp/modinst" "$OUT.tmp/ref" "$OUT.tmp/.fragments"
+	rm -rf "$OUT.tmp/modinst" "$OUT.tmp/ref" "$OUT.tmp/.fragments" "$OUT.tmp/.config-hash"
 	rm -rf "$OUT"
 	mv "$OUT.tmp" "$OUT"
 }
@@ -179,6 +190,7 @@ config() {
 	kmake -s rustavailable >"$LOG/rustavailable-$KERNEL.log" 2>&1 ||
 		die "Rust is not available for $KERNEL, see $LOG/rustavailable-$KERNEL.log"
 	echo "$want" >"$OUT/.fragments"
+	config_hash >"$OUT/.config-hash"
 }
 
 build() {
