@@ -85,8 +85,11 @@ struct bpf_iter__bpf_prog {
  * reader (read() updates it only after ->read() returns), so it is 0
  * exactly while the first chunk of output is built.
  * A macro, not a function: it costs the loader no line info of its own.
+ * One test of both values, not two branches: with two, the verifier walks
+ * the rest of dump_bpf_map twice (68 instructions processed instead of 39
+ * on Linux 6.18).
  */
-#define first_in_listing(meta, seq) ((meta)->seq_num == 0 && (seq)->file->f_pos == 0)
+#define first_in_listing(meta, seq) (((meta)->seq_num | (seq)->file->f_pos) == 0)
 
 /* Sum of the per-CPU element counters of a map (kernel/bpf/map_iter.c). */
 extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
