@@ -60,8 +60,7 @@ settled() {
 }
 
 snapshot /tmp/fi.base
-kmemleak=/sys/kernel/debug/kmemleak
-[ -w $kmemleak ] && echo clear >$kmemleak
+[ -w $KMEMLEAK ] && echo clear >$KMEMLEAK
 
 k=0
 clean=0
@@ -114,11 +113,8 @@ settled /tmp/fi.base || {
 	cat /tmp/fi.new
 	fail "objects left after a successful load and rmmod"
 }
-if [ -w $kmemleak ]; then
-	sleep 5
-	echo scan >$kmemleak
-	echo scan >$kmemleak
-	leaks=$(cat $kmemleak)
+if [ -w $KMEMLEAK ]; then
+	leaks=$(kmemleak_report)
 	[ -z "$leaks" ] || fail "kmemleak: $leaks"
 	echo "kmemleak: nothing suspected"
 fi

@@ -126,5 +126,5 @@ echo "slab ($src): $slab_before KiB before, $slab_after KiB after, $growth KiB g
 leaks=$(kmemleak_report)
 [ -z "$leaks" ] || {
 	echo "$leaks"
-	fail "kmemleak suspects $(echo "$leaks" | grep -c '^unreferenced object') objects after $n cycles"
+	fail "kmemleak suspects $(kmemleak_count "$leaks") objects after $n cycles"
 }
