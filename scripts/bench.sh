@@ -59,7 +59,7 @@ if [ -d "$stamp" ] && [ -n "$(find "$stamp" -name bpf_preload_ref.ko)" ] &&
 else
 	scripts/kernel.sh all
 fi
-cargo build -q --release -p bpf-lskel
+build_cli
 
 # The bench-only part of the initramfs: benchtime, bpftool and the shared
 # libraries it needs (as ldd finds them in the build root), the settings.
@@ -110,7 +110,7 @@ note "generators: loader size and generation time ($BENCH_GEN_N rounds)"
 gw=$RUN/gen
 mkdir -p "$gw"
 git -C "$KDIR/src" show vanilla:kernel/bpf/preload/iterators/iterators.bpf.c >"$gw/vanilla.bpf.c"
-cp target/release/bpf-lskel "$gw/bpf-lskel"
+cp "$LSKEL" "$gw/bpf-lskel"
 in_root sh /work/top/selftests/bench/gen-bench.sh "$(root_path "$gw")" "$(root_path "$gw")/bpf-lskel" \
 	"$(root_path "$STAGE")/usr/bin/benchtime" "$BENCH_GEN_N" /work/top/iterators/iterators.bpf.c \
 	"$(root_path "$gw")/vanilla.bpf.c" | sed -n 's/^@csv,//p' >>"$RUN/samples.csv.part" ||

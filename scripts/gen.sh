@@ -18,8 +18,8 @@ obj=$TOP/build/gen
 mkdir -p "$obj"
 in_root clang-19 -target bpfel -I/usr/include/x86_64-linux-gnu -g -O2 -Wall -Werror \
 	-c /work/top/iterators/iterators.bpf.c -o "$(root_path "$obj")/iterators.bpf.o"
-cargo build -q --release -p bpf-lskel
-gen=$TOP/target/release/bpf-lskel
+build_cli
+gen=$LSKEL
 
 # LANG SKEL-NAME FILE [OPTION...]
 outputs=(
