@@ -8,13 +8,20 @@
 //! The blob starts with an array of fd slots, all -1 until something is
 //! opened: map fds first (so a map's index is its `fd_array` slot, as the
 //! instructions say with `BPF_PSEUDO_MAP_IDX`), then every other fd the
-//! loader opens. Every failure jumps to one cleanup block that closes each
-//! slot holding an fd (0 included) and returns the negative errno. On
-//! success, map and program fds go to the ctx, everything else is closed.
+//! loader opens. Success and failure share one end, with R7 = 0 or the
+//! negative errno: it closes every temporary slot holding an fd (0
+//! included), then success hands map and program fds to the ctx while
+//! failure closes them too and returns the errno. Every failure jumps to
+//! that end.
 //!
 //! Attributes for each `bpf()` command are prebuilt in the blob in the
 //! target byte order; only fds, pointers into the blob and ctx overrides are
-//! stored at run time.
+//! stored at run time, each result straight from R7 to where it is used.
+//!
+//! The loader is small on purpose: the kernel verifies it on every load,
+//! and since Linux 7.x its liveness analysis costs about as much per
+//! instruction as the walk itself (under TCG, 30 us of a loader's 50 us
+//! per instruction), so each instruction saved is load time.
 //!
 //! fd 0 is a valid fd (a preload runs from init, whose fd table may have
 //! no stdin): slots are "empty" only when negative. The one place where 0
@@ -247,11 +254,15 @@ impl Gen<'_> {
         self.a.st_imm(size, base, d, imm);
     }
 
-    /// `reg = address of blob + off`.
+    /// `reg = address of blob + off`. Beyond the start, one `ld_imm64` of
+    /// the map value at that offset: as many bytes as `mov` and `add`, but
+    /// one instruction for the verifier to analyse instead of two.
     fn addr(&mut self, reg: u8, off: usize) {
-        self.a.mov_reg(reg, R8);
-        if off != 0 {
-            self.a.add_imm(reg, off as i32);
+        if off == 0 {
+            self.a.mov_reg(reg, R8);
+        } else {
+            self.a
+                .ld_imm64(reg, BPF_PSEUDO_MAP_IDX_VALUE, 0, off as i32);
         }
     }
 
@@ -326,15 +337,22 @@ impl Gen<'_> {
         self.a.jmp_imm(BPF_JSLT, R7, 0, self.cleanup);
     }
 
-    /// On the success path: closes the fd in a slot if it holds one. With
-    /// fault injection the close is a step, and the slot is emptied after it
-    /// so that a later failure does not close the number again.
+    /// In the shared end, closes the fd in a temporary slot if it holds
+    /// one. With fault injection the close is a step of the success path
+    /// (r7 is 0): its fault turns the rest of the end into the failure
+    /// path, after this close, with `-fault_errno`.
     fn close_temp(&mut self, off: usize, step: impl FnOnce() -> String) {
-        self.fault_point(step);
-        self.close_slot(off);
-        if self.fault.is_some() {
-            self.st_blob_imm(BPF_W, off, -1);
+        if let Some(f) = self.fault {
+            self.steps.push(step());
+            let skip = self.a.label();
+            self.a.jmp_imm(BPF_JNE, R7, 0, skip);
+            self.a.ldx(BPF_W, R0, R6, f as i16);
+            self.a.jmp_imm(BPF_JNE, R0, self.steps.len() as i32, skip);
+            self.a.ldx(BPF_W, R7, R6, (f + 4) as i16);
+            self.a.neg(R7);
+            self.a.bind(skip);
         }
+        self.close_slot(off);
     }
 
     /// Closes the fd in a slot if it holds one.
@@ -356,15 +374,8 @@ impl Gen<'_> {
         self.a.call(HELPER_BTF_FIND_BY_NAME_KIND);
     }
 
-    fn map_create(
-        &mut self,
-        m: &MapPlan,
-        init: Option<Vec<u8>>,
-        slot: usize,
-        btf_slot: usize,
-        ctx_idx: Option<usize>,
-        inner_slot: Option<usize>,
-    ) {
+    /// Lays out the `BPF_MAP_CREATE` attr of `m` in the blob (no code).
+    fn map_attr(&mut self, m: &MapPlan) -> Attr {
         let size = if m.map_extra != 0 {
             attr::MAP_EXTRA + 8
         } else {
@@ -384,10 +395,21 @@ impl Gen<'_> {
         if m.map_extra != 0 {
             self.b.u64(at + attr::MAP_EXTRA, m.map_extra);
         }
-        if m.btf_key_type_id != 0 || m.btf_value_type_id != 0 {
-            self.ld_blob(BPF_W, R0, btf_slot);
-            self.st_blob(BPF_W, at + attr::MAP_BTF_FD, R0);
-        }
+        let btf_fd =
+            (m.btf_key_type_id != 0 || m.btf_value_type_id != 0).then_some(at + attr::MAP_BTF_FD);
+        Attr { at, size, btf_fd }
+    }
+
+    fn map_create(
+        &mut self,
+        m: &MapPlan,
+        a: &Attr,
+        init: Option<Vec<u8>>,
+        slot: usize,
+        ctx_idx: Option<usize>,
+        inner_slot: Option<usize>,
+    ) {
+        let at = a.at;
         if let Some(i) = ctx_idx {
             let keep = self.a.label();
             self.a.ldx(BPF_W, R0, R6, ctx::map_max_entries(i) as i16);
@@ -404,10 +426,14 @@ impl Gen<'_> {
         } else {
             format!("the inner map {}", m.name)
         };
-        self.sys_bpf(BPF_MAP_CREATE, at, size, || format!("creating {what}"));
+        self.sys_bpf(BPF_MAP_CREATE, at, a.size, || format!("creating {what}"));
         self.st_blob(BPF_W, slot, R7);
         let Some(init) = init else { return };
         let value = self.b.add(&init, 8);
+        let key = self.b.zeroed(4, 4);
+        let upd = self.b.zeroed(32, 8);
+        // The fd is still in r7: no reload from the slot.
+        self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R7);
         if let Some(i) = ctx_idx {
             // A non-zero initial_value in the ctx replaces the object's data.
             let keep = self.a.label();
@@ -437,10 +463,6 @@ impl Gen<'_> {
             self.check();
             self.a.bind(keep);
         }
-        let key = self.b.zeroed(4, 4);
-        let upd = self.b.zeroed(32, 8);
-        self.ld_blob(BPF_W, R0, slot);
-        self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
         self.ptr(upd + attr::ELEM_KEY, key);
         self.ptr(upd + attr::ELEM_VALUE, value);
         self.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, || format!("filling {what}"));
@@ -450,49 +472,11 @@ impl Gen<'_> {
         }
     }
 
-    fn prog_load(
-        &mut self,
-        p: &ProgPlan,
-        j: usize,
-        btf_slot: usize,
-        license: usize,
-        ext: &[ExtSlots],
-    ) -> Result<(), Error> {
+    /// Lays out everything `BPF_PROG_LOAD` of `p` reads in the blob: its
+    /// instructions, BTF records and attr (no code).
+    fn prog_attr(&mut self, p: &ProgPlan) -> ProgAttr {
         let e = self.b.e;
-        let insns_off = self.b.add(&encode_all(&p.insns, e), 8);
-        for &(idx, x, usage) in &p.extern_refs {
-            let s = &ext[x];
-            let at = insns_off + idx * INSN_SIZE;
-            match usage {
-                ExternUse::Call => {
-                    self.ld_blob(BPF_W, R0, s.id);
-                    self.st_blob(BPF_W, at + 4, R0);
-                    self.ld_blob(BPF_W, R0, s.idx);
-                    self.st_blob(BPF_H, at + 2, R0);
-                }
-                ExternUse::LdBtf => {
-                    self.ld_blob(BPF_W, R0, s.id);
-                    self.st_blob(BPF_W, at + 4, R0);
-                    if self.plan.externs[x].weak {
-                        // Not found: turn it into `ld_imm64 dst, 0`.
-                        let found = self.a.label();
-                        self.a.jmp_imm(BPF_JNE, R0, 0, found);
-                        let mut plain = p.insns[idx];
-                        plain.src = 0;
-                        self.st_blob_imm(BPF_B, at + 1, i32::from(plain.encode(e)[1]));
-                        self.a.bind(found);
-                    }
-                    self.ld_blob(BPF_W, R0, s.fd);
-                    self.st_blob(BPF_W, at + INSN_SIZE + 4, R0);
-                }
-                ExternUse::LdAddr => {
-                    self.ld_blob(BPF_DW, R0, s.id);
-                    self.st_blob(BPF_W, at + 4, R0);
-                    self.a.rsh_imm(R0, 32);
-                    self.st_blob(BPF_W, at + INSN_SIZE + 4, R0);
-                }
-            }
-        }
+        let insns = self.b.add(&encode_all(&p.insns, e), 8);
         let mut w = crate::endian::Writer::new(e);
         for f in &p.func_info {
             w.u32(f.insn_off);
@@ -528,30 +512,45 @@ impl Gen<'_> {
         self.b.name(at + attr::PROG_NAME, &p.name);
         self.b
             .u32(at + attr::EXPECTED_ATTACH_TYPE, p.expected_attach_type);
-        self.ptr(at + attr::INSNS, insns_off);
-        self.ptr(at + attr::LICENSE, license);
-        self.ptr(at + attr::FD_ARRAY, 0);
-        if let Some(f) = func_info {
+        if func_info.is_some() {
             self.b.u32(at + attr::FUNC_INFO_REC_SIZE, 8);
             self.b
                 .u32(at + attr::FUNC_INFO_CNT, p.func_info.len() as u32);
-            self.ptr(at + attr::FUNC_INFO, f);
         }
-        if let Some(l) = line_info {
+        if line_info.is_some() {
             self.b.u32(at + attr::LINE_INFO_REC_SIZE, 16);
             self.b
                 .u32(at + attr::LINE_INFO_CNT, p.line_info.len() as u32);
-            self.ptr(at + attr::LINE_INFO, l);
         }
-        if let Some(c) = core {
+        if core.is_some() {
             self.b.u32(at + attr::CORE_RELO_REC_SIZE, 16);
             self.b
                 .u32(at + attr::CORE_RELO_CNT, p.core_relos.len() as u32);
-            self.ptr(at + attr::CORE_RELOS, c);
         }
-        if func_info.is_some() || line_info.is_some() || core.is_some() {
-            self.ld_blob(BPF_W, R0, btf_slot);
-            self.st_blob(BPF_W, at + attr::PROG_BTF_FD, R0);
+        let btf_fd = (func_info.is_some() || line_info.is_some() || core.is_some())
+            .then_some(at + attr::PROG_BTF_FD);
+        ProgAttr {
+            attr: Attr { at, size, btf_fd },
+            insns,
+            func_info,
+            line_info,
+            core,
+        }
+    }
+
+    fn prog_load(&mut self, p: &ProgPlan, j: usize, pa: &ProgAttr, license: usize) {
+        let at = pa.attr.at;
+        self.ptr(at + attr::INSNS, pa.insns);
+        self.ptr(at + attr::LICENSE, license);
+        self.ptr(at + attr::FD_ARRAY, 0);
+        if let Some(f) = pa.func_info {
+            self.ptr(at + attr::FUNC_INFO, f);
+        }
+        if let Some(l) = pa.line_info {
+            self.ptr(at + attr::LINE_INFO, l);
+        }
+        if let Some(c) = pa.core {
+            self.ptr(at + attr::CORE_RELOS, c);
         }
         // log_level and log_size sit side by side in both the ctx and the
         // attr, so one 64-bit copy moves both whatever the byte order.
@@ -577,23 +576,32 @@ impl Gen<'_> {
             self.st_blob(BPF_W, fd_slot, R0);
             self.a.bind(vmlinux);
         }
-        self.sys_bpf(BPF_PROG_LOAD, at, size, || {
+        self.sys_bpf(BPF_PROG_LOAD, at, pa.attr.size, || {
             format!("loading program {}", p.name)
         });
         let slot = self.slot(self.plan.maps.len() + j);
         self.st_blob(BPF_W, slot, R7);
-        Ok(())
     }
 }
 
-/// Blob offsets holding one extern's resolution.
-struct ExtSlots {
-    /// BTF id (u32) or, for typeless ksyms, the address (u64).
-    id: usize,
-    /// The module BTF fd, 0 for vmlinux (u32).
-    fd: usize,
-    /// The fd_array index of that fd for `insn->off`, 0 for vmlinux (u32).
-    idx: usize,
+/// A `bpf()` attr laid out in the blob.
+struct Attr {
+    /// Blob offset.
+    at: usize,
+    /// Size passed to `bpf()`.
+    size: usize,
+    /// Blob offset of its BTF fd field, if the object's BTF goes there.
+    btf_fd: Option<usize>,
+}
+
+/// What `BPF_PROG_LOAD` of one program reads from the blob.
+struct ProgAttr {
+    attr: Attr,
+    /// Blob offsets of the instructions and of the BTF records.
+    insns: usize,
+    func_info: Option<usize>,
+    line_info: Option<usize>,
+    core: Option<usize>,
 }
 
 /// Emits the loader for `plan` in byte order `endian`.
@@ -675,6 +683,16 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     let reserved = g.nslots + nattach;
     g.b.data = endian.u32(u32::MAX).repeat(reserved);
 
+    // Every attr, instruction array and BTF record goes into the blob
+    // before any code, so that the code can store a result straight where
+    // it is needed instead of through a slot.
+    let map_attrs: Vec<(Option<Attr>, Attr)> = plan
+        .maps
+        .iter()
+        .map(|m| (m.inner.as_ref().map(|i| g.map_attr(i)), g.map_attr(m)))
+        .collect();
+    let prog_attrs: Vec<ProgAttr> = plan.progs.iter().map(|p| g.prog_attr(p)).collect();
+
     g.a.mov_reg(R6, R1);
     g.a.ld_imm64(R8, BPF_PSEUDO_MAP_IDX_VALUE, 0, 0);
 
@@ -693,14 +711,25 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         "loading the object's BTF".into()
     });
     g.st_blob(BPF_W, btf_slot, R7);
+    let btf_fields: Vec<usize> = map_attrs
+        .iter()
+        .flat_map(|(inner, outer)| [inner.as_ref(), Some(outer)])
+        .flatten()
+        .chain(prog_attrs.iter().map(|p| &p.attr))
+        .filter_map(|a| a.btf_fd)
+        .collect();
+    for f in btf_fields {
+        g.st_blob(BPF_W, f, R7);
+    }
 
     // Maps, each populated and frozen right after creation, as libbpf does.
     for (i, m) in plan.maps.iter().enumerate() {
-        if let (Some(inner), Some(s)) = (&m.inner, inner_slots[i]) {
-            g.map_create(inner, None, s, btf_slot, None, None);
+        let (inner_attr, attr) = &map_attrs[i];
+        if let (Some(inner), Some(a), Some(s)) = (&m.inner, inner_attr, inner_slots[i]) {
+            g.map_create(inner, a, None, s, None, None);
         }
         let init = plan.initial_value(i, endian)?;
-        g.map_create(m, init, map_slots[i], btf_slot, Some(i), inner_slots[i]);
+        g.map_create(m, attr, init, map_slots[i], Some(i), inner_slots[i]);
     }
 
     // Map-in-map slots the object initialises, once every map exists.
@@ -714,13 +743,22 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         });
     }
 
-    // Externs, once each.
-    let mut ext = Vec::new();
+    // Externs, once each; the result goes straight into every instruction
+    // that uses it. Where each use sits in the blob:
+    let uses = |x: usize| {
+        plan.progs
+            .iter()
+            .zip(&prog_attrs)
+            .flat_map(move |(p, pa)| {
+                p.extern_refs
+                    .iter()
+                    .filter(move |r| r.1 == x)
+                    .map(move |&(idx, _, usage)| (p, idx, pa.insns + idx * INSN_SIZE, usage))
+            })
+            .collect::<Vec<_>>()
+    };
     for (x, e) in plan.externs.iter().enumerate() {
-        let id = g.b.zeroed(8, 8);
-        let fd = g.b.zeroed(4, 4);
-        let idx = g.b.zeroed(4, 4);
-        let done = g.a.label();
+        let uses = uses(x);
         match e.kind {
             ExternKind::Btf(kind) => {
                 // A weak extern that is not found is no failure.
@@ -737,20 +775,42 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
                 } else {
                     g.a.jmp_imm(BPF_JSLT, R7, 0, g.cleanup);
                 }
-                g.st_blob(BPF_W, id, R7);
+                // r7 = module BTF fd << 32 | BTF id; a 32-bit store takes
+                // the id whatever the byte order.
+                for &(p, idx, at, usage) in &uses {
+                    g.st_blob(BPF_W, at + 4, R7);
+                    if usage == ExternUse::LdBtf && e.weak {
+                        // Not found: turn it into `ld_imm64 dst, 0`.
+                        let found = g.a.label();
+                        g.a.jmp_imm(BPF_JNE, R7, 0, found);
+                        let mut plain = p.insns[idx];
+                        plain.src = 0;
+                        g.st_blob_imm(BPF_B, at + 1, i32::from(plain.encode(endian)[1]));
+                        g.a.bind(found);
+                    }
+                }
+                let done = g.a.label();
                 g.a.mov_reg(R0, R7);
                 g.a.rsh_imm(R0, 32);
                 // 0 is vmlinux, not an fd: see the module documentation.
                 g.a.jmp_imm(BPF_JEQ, R0, 0, done);
                 let slot = kfunc_slots[x].unwrap_or(0);
                 g.st_blob(BPF_W, slot, R0);
-                g.st_blob(BPF_W, fd, R0);
-                g.st_blob_imm(BPF_W, idx, (slot / 4) as i32);
+                for &(_, _, at, usage) in &uses {
+                    match usage {
+                        // A kfunc names its module BTF by fd_array index.
+                        ExternUse::Call => g.st_blob_imm(BPF_H, at + 2, (slot / 4) as i32),
+                        ExternUse::LdBtf => g.st_blob(BPF_W, at + INSN_SIZE + 4, R0),
+                        ExternUse::LdAddr => {}
+                    }
+                }
+                g.a.bind(done);
             }
             ExternKind::Typeless => {
                 if !e.weak {
                     g.fault_point(|| format!("looking up {}", e.name));
                 }
+                let id = g.b.zeroed(8, 8);
                 let n = g.b.cstr(&e.name);
                 g.addr(R1, n);
                 g.a.mov_imm(R2, e.name.len() as i32 + 1);
@@ -760,16 +820,22 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
                 if !e.weak {
                     g.check();
                 }
+                for &(_, _, at, usage) in &uses {
+                    if usage == ExternUse::LdAddr {
+                        g.ld_blob(BPF_DW, R0, id);
+                        g.st_blob(BPF_W, at + 4, R0);
+                        g.a.rsh_imm(R0, 32);
+                        g.st_blob(BPF_W, at + INSN_SIZE + 4, R0);
+                    }
+                }
             }
         }
-        g.a.bind(done);
-        ext.push(ExtSlots { id, fd, idx });
     }
 
     // Programs.
     let license = g.b.cstr(&plan.license);
     for (j, p) in plan.progs.iter().enumerate() {
-        g.prog_load(p, j, btf_slot, license, &ext)?;
+        g.prog_load(p, j, &prog_attrs[j], license);
     }
 
     // PROG_ARRAY slots the object initialises, once every program is loaded.
@@ -781,10 +847,16 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     }
     debug_assert_eq!(g.nslots, reserved);
 
-    // Success: close temporaries, hand maps and programs to the ctx.
+    // Success and failure share the end: r7 is 0 on success, the negative
+    // errno otherwise. Temporaries are closed either way; then success
+    // hands maps and programs to the ctx, failure closes them too.
+    g.a.mov_imm(R7, 0);
+    g.a.bind(cleanup);
     for (s, name) in g.temp_slots.clone() {
         g.close_temp(s, || name);
     }
+    let failed = g.a.label();
+    g.a.jmp_imm(BPF_JNE, R7, 0, failed);
     for (i, &s) in map_slots.iter().enumerate() {
         g.ld_blob(BPF_W, R0, s);
         g.a.stx(BPF_W, R6, R0, ctx::map_desc(i) as i16);
@@ -795,11 +867,9 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     }
     g.a.mov_imm(R0, 0);
     g.a.exit();
-
-    // Failure: close everything opened so far, return the errno.
-    g.a.bind(cleanup);
-    for s in g.all_slots.clone() {
-        g.close_slot(s);
+    g.a.bind(failed);
+    for s in map_slots.iter().chain(&prog_slots) {
+        g.close_slot(*s);
     }
     g.a.mov_reg(R0, R7);
     g.a.exit();
