@@ -9,6 +9,8 @@
 #                    loader run, of the programs the loader loads
 #   __sys_bpf        each bpf() command the loader program issues (optional)
 #   load_module      all of finit_module (optional)
+#   bpf_int_jit_compile, bpf_compute_live_registers, bpf_check_core_relo
+#                    the JIT and two verifier passes (optional)
 # Prints the raw trace lines as "@trace,ROUND,WHO,LINE" and the modprobe time
 # of each traced round as "@csv" for scripts/bench.sh, which does the sums.
 . /tests/lib.sh
@@ -41,6 +43,13 @@ probe 'p:bench/nsys_e __sys_bpf cmd=%di:s32' && probe 'r:bench/nsys_x __sys_bpf 
 	echo "note: no probe on __sys_bpf (inlined?): the loader's commands are not broken down"
 probe 'p:bench/mod_e load_module' && probe 'r:bench/mod_x load_module ret=$retval:s32' ||
 	echo "note: no probe on load_module"
+# Inside bpf_check: since 7.x the JIT runs there (the breakdown counts it
+# apart from verification), and two passes worth naming: the liveness
+# analysis (7.x), which costs per instruction, and the CO-RE relocations.
+for p in jit:bpf_int_jit_compile live:bpf_compute_live_registers core:bpf_check_core_relo; do
+	probe "p:bench/${p%%:*}_e ${p#*:}" && probe "r:bench/${p%%:*}_x ${p#*:}" ||
+		echo "note: no probe on ${p#*:} in this kernel"
+done
 echo 1 >$T/events/bench/enable
 
 # once ROUND WHO MODULE

@@ -156,17 +156,34 @@ def breakdown(top):
     runs = [s for s in sys_top if s.arg == 10]
     in_run = {id(d) for s in runs for d in s.walk()}
     checks = [n for n in init.walk() if n.name == "chk" and n.end is not None]
-    c["iter_verify"] = sum(n.dur for n in checks if id(n) in in_run)
-    c["loader_verify"] = sum(n.dur for n in checks if id(n) not in in_run)
-    c["loader_run"] = sum(s.dur for s in runs) - c["iter_verify"]
+    in_check = {id(d) for n in checks for d in list(n.walk())[1:]}
+
+    def total(name, run, nested=None):
+        """Time in probe `name`, inside the loader run or outside it, and
+        (if nested is given) inside bpf_check or outside it."""
+        return sum(n.dur for n in init.walk()
+                   if n.name == name and n.end is not None and (id(n) in in_run) == run
+                   and (nested is None or (id(n) in in_check) == nested))
+
+    # The JIT is no verification, though since 7.x bpf_check runs it.
+    c["iter_verify"] = total("chk", True) - total("jit", True, True)
+    c["loader_verify"] = total("chk", False) - total("jit", False, True)
+    if any(n.name == "jit" for n in init.walk()):
+        c["jit"] = total("jit", True) + total("jit", False)
+    c["loader_run"] = sum(s.dur for s in runs) - total("chk", True) - total("jit", True, False)
     c["attach"] = sum(s.dur for s in sys_top if s.arg == 28)
-    c["setup"] = sum(s.dur for s in sys_top if s.arg not in (10, 28)) - c["loader_verify"]
+    c["setup"] = (sum(s.dur for s in sys_top if s.arg not in (10, 28)) - total("chk", False)
+                  - total("jit", False, False))
     c["rest"] = init.dur - sum(s.dur for s in sys_top)
+    for key, name, run in (("loader_live", "live", False), ("iter_live", "live", True),
+                           ("iter_core", "core", True)):
+        if any(n.name == name for n in init.walk()):
+            c[key] = total(name, run)
     # Inside the loader run: what the loader's own bpf() calls cost.
     nested = [n for s in runs for n in s.walk() if n.name == "nsys" and n.end is not None]
     if nested:
         load = sum(n.dur for n in nested if n.arg == 5)
-        c["run_prog_load"] = load - c["iter_verify"]
+        c["run_prog_load"] = load - c["iter_verify"] - total("jit", True)
         c["run_btf_load"] = sum(n.dur for n in nested if n.arg == 18)
         c["run_maps"] = sum(n.dur for n in nested if n.arg in (0, 2, 22))
         c["run_other"] = c["loader_run"] - c["run_prog_load"] - c["run_btf_load"] - c["run_maps"]
@@ -175,17 +192,24 @@ def breakdown(top):
 
 
 COMPONENTS = [
-    ("setup", "loader map and loader program (excl. its verification)"),
+    ("setup", "loader map and loader program (excl. its verification and JIT)"),
     ("loader_verify", "verification of the loader program"),
     ("iter_verify", "verification of the two iterators (the floor)"),
-    ("loader_run", "loader run, excl. the iterators' verification"),
+    ("jit", "JIT of the loader and the iterators"),
+    ("loader_run", "loader run, excl. the iterators' verification and JIT"),
     ("attach", "attach (BPF_LINK_CREATE x2)"),
     ("rest", "rest of init (outside bpf())"),
 ]
+# Rows under a component of the table (not stacked in the plot).
+SUB_PARTS = {
+    "loader_verify": [("loader_live", "&nbsp;&nbsp;of which the liveness analysis (bpf_compute_live_registers)")],
+    "iter_verify": [("iter_core", "&nbsp;&nbsp;of which CO-RE relocations (bpf_check_core_relo)"),
+                    ("iter_live", "&nbsp;&nbsp;of which the liveness analysis (bpf_compute_live_registers)")],
+}
 RUN_PARTS = [
     ("run_btf_load", "BTF_LOAD"),
     ("run_maps", "map create, update, freeze"),
-    ("run_prog_load", "PROG_LOAD excl. verification (JIT, BTF checks, ...)"),
+    ("run_prog_load", "PROG_LOAD excl. verification and JIT (BTF checks, ...)"),
     ("run_other", "the loader's own instructions and helpers"),
 ]
 
@@ -347,7 +371,8 @@ def main():
             return s.fmt(digits=2), f"{statistics.median(shares):.0%}"
 
         rows = [("init", "module init function (do_one_initcall), whole")]
-        rows += COMPONENTS + [(k, "&nbsp;&nbsp;loader run: " + t) for k, t in RUN_PARTS]
+        rows += [r for part in COMPONENTS for r in [part] + SUB_PARTS.get(part[0], [])]
+        rows += [(k, "&nbsp;&nbsp;loader run: " + t) for k, t in RUN_PARTS]
         rows += [("load_module", "finit_module's load_module, incl. init")]
         for key, text in rows:
             o, r = cell("ours", key), cell("ref", key)
@@ -420,7 +445,7 @@ def plots(run, data, bd, gen_rows, intro):
             whos = [w for w in ("ours", "ref") if w in bd]
             left = [0.0] * len(whos)
             for key, text in COMPONENTS:
-                vals = [statistics.median(c[key] for c in bd[w].values()) / MS for w in whos]
+                vals = [statistics.median(c.get(key, 0) for c in bd[w].values()) / MS for w in whos]
                 ax.barh(whos, vals, left=left, label=text)
                 left = [a + b for a, b in zip(left, vals)]
             ax.set_xlabel("ms (medians)")
