@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Emits the loader: a `BPF_PROG_TYPE_SYSCALL` program and its data blob.
 //!
-//! Register roles: R6 = ctx, R7 = result of the last call, R8 = start of the
-//! blob (the loader map's value), R9 = scratch address for blob offsets that
-//! do not fit an instruction's 16-bit displacement.
+//! Register roles: R0 = result of the last call, R6 = ctx, R7 = 0 or the
+//! errno in the shared end, R8 = start of the blob (the loader map's
+//! value), R9 = scratch address for blob offsets that do not fit an
+//! instruction's 16-bit displacement.
 //!
 //! The blob starts with an array of fd slots, all -1 until something is
 //! opened: map fds first (so a map's index is its `fd_array` slot, as the
@@ -16,7 +17,7 @@
 //!
 //! Attributes for each `bpf()` command are prebuilt in the blob in the
 //! target byte order; only fds, pointers into the blob and ctx overrides are
-//! stored at run time, each result straight from R7 to where it is used.
+//! stored at run time, each result straight from R0 to where it is used.
 //!
 //! The loader is small on purpose: the kernel verifies it on every load,
 //! and since Linux 7.x its liveness analysis costs about as much per
@@ -198,6 +199,8 @@ struct Gen<'p> {
     a: Asm,
     b: Blob,
     cleanup: Label,
+    /// The failure path for a negative r0: r7 = r0, then `cleanup`.
+    fail: Label,
     /// Fd slots (blob offsets) to close on success, with the name of that
     /// step; maps/progs go to ctx.
     temp_slots: Vec<(usize, String)>,
@@ -321,7 +324,7 @@ impl Gen<'_> {
         self.sys_bpf(BPF_MAP_UPDATE_ELEM, upd, 32, step);
     }
 
-    /// `r7 = bpf(cmd, attr, size)`; on error go to cleanup.
+    /// `r0 = bpf(cmd, attr, size)`; on error go to the failure path.
     fn sys_bpf(&mut self, cmd: i32, attr_off: usize, size: usize, step: impl FnOnce() -> String) {
         self.fault_point(step);
         self.a.mov_imm(R1, cmd);
@@ -331,10 +334,10 @@ impl Gen<'_> {
         self.check();
     }
 
-    /// `r7 = r0`; on a negative result go to cleanup.
+    /// On a negative result in r0 go to the failure path, which takes the
+    /// errno to r7; the result stays in r0 for the stores that follow.
     fn check(&mut self) {
-        self.a.mov_reg(R7, R0);
-        self.a.jmp_imm(BPF_JSLT, R7, 0, self.cleanup);
+        self.a.jmp_imm(BPF_JSLT, R0, 0, self.fail);
     }
 
     /// In the shared end, closes the fd in a temporary slot if it holds
@@ -427,13 +430,13 @@ impl Gen<'_> {
             format!("the inner map {}", m.name)
         };
         self.sys_bpf(BPF_MAP_CREATE, at, a.size, || format!("creating {what}"));
-        self.st_blob(BPF_W, slot, R7);
+        self.st_blob(BPF_W, slot, R0);
         let Some(init) = init else { return };
         let value = self.b.add(&init, 8);
         let key = self.b.zeroed(4, 4);
         let upd = self.b.zeroed(32, 8);
-        // The fd is still in r7: no reload from the slot.
-        self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R7);
+        // The fd is still in r0: no reload from the slot.
+        self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
         if let Some(i) = ctx_idx {
             // A non-zero initial_value in the ctx replaces the object's data.
             let keep = self.a.label();
@@ -566,8 +569,8 @@ impl Gen<'_> {
             self.fault_point(|| format!("looking up the attach target {name} of {}", p.name));
             self.find_btf(name, *kind);
             self.check();
-            self.st_blob(BPF_W, at + attr::ATTACH_BTF_ID, R7);
-            self.a.mov_reg(R0, R7);
+            // r0 = module BTF fd << 32 | BTF id.
+            self.st_blob(BPF_W, at + attr::ATTACH_BTF_ID, R0);
             self.a.rsh_imm(R0, 32);
             self.st_blob(BPF_W, at + attr::ATTACH_BTF_OBJ_FD, R0);
             // 0 is vmlinux, not an fd: see the module documentation.
@@ -580,7 +583,7 @@ impl Gen<'_> {
             format!("loading program {}", p.name)
         });
         let slot = self.slot(self.plan.maps.len() + j);
-        self.st_blob(BPF_W, slot, R7);
+        self.st_blob(BPF_W, slot, R0);
     }
 }
 
@@ -636,6 +639,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     }
     let mut a = Asm::new();
     let cleanup = a.label();
+    let fail = a.label();
     let mut g = Gen {
         plan,
         a,
@@ -644,6 +648,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
             e: endian,
         },
         cleanup,
+        fail,
         temp_slots: Vec::new(),
         all_slots: Vec::new(),
         nslots: 0,
@@ -710,7 +715,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     g.sys_bpf(BPF_BTF_LOAD, battr, attr::BTF_LOG_LEVEL + 4, || {
         "loading the object's BTF".into()
     });
-    g.st_blob(BPF_W, btf_slot, R7);
+    g.st_blob(BPF_W, btf_slot, R0);
     let btf_fields: Vec<usize> = map_attrs
         .iter()
         .flat_map(|(inner, outer)| [inner.as_ref(), Some(outer)])
@@ -719,7 +724,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         .filter_map(|a| a.btf_fd)
         .collect();
     for f in btf_fields {
-        g.st_blob(BPF_W, f, R7);
+        g.st_blob(BPF_W, f, R0);
     }
 
     // Maps, each populated and frozen right after creation, as libbpf does.
@@ -766,23 +771,22 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
                     g.fault_point(|| format!("looking up {}", e.name));
                 }
                 g.find_btf(&e.name, kind);
-                g.a.mov_reg(R7, R0);
                 if e.weak {
                     let ok = g.a.label();
-                    g.a.jmp_imm(BPF_JSGE, R7, 0, ok);
-                    g.a.mov_imm(R7, 0);
+                    g.a.jmp_imm(BPF_JSGE, R0, 0, ok);
+                    g.a.mov_imm(R0, 0);
                     g.a.bind(ok);
                 } else {
-                    g.a.jmp_imm(BPF_JSLT, R7, 0, g.cleanup);
+                    g.check();
                 }
-                // r7 = module BTF fd << 32 | BTF id; a 32-bit store takes
+                // r0 = module BTF fd << 32 | BTF id; a 32-bit store takes
                 // the id whatever the byte order.
                 for &(p, idx, at, usage) in &uses {
-                    g.st_blob(BPF_W, at + 4, R7);
+                    g.st_blob(BPF_W, at + 4, R0);
                     if usage == ExternUse::LdBtf && e.weak {
                         // Not found: turn it into `ld_imm64 dst, 0`.
                         let found = g.a.label();
-                        g.a.jmp_imm(BPF_JNE, R7, 0, found);
+                        g.a.jmp_imm(BPF_JNE, R0, 0, found);
                         let mut plain = p.insns[idx];
                         plain.src = 0;
                         g.st_blob_imm(BPF_B, at + 1, i32::from(plain.encode(endian)[1]));
@@ -790,7 +794,6 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
                     }
                 }
                 let done = g.a.label();
-                g.a.mov_reg(R0, R7);
                 g.a.rsh_imm(R0, 32);
                 // 0 is vmlinux, not an fd: see the module documentation.
                 g.a.jmp_imm(BPF_JEQ, R0, 0, done);
@@ -851,6 +854,9 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     // errno otherwise. Temporaries are closed either way; then success
     // hands maps and programs to the ctx, failure closes them too.
     g.a.mov_imm(R7, 0);
+    g.a.ja(cleanup);
+    g.a.bind(fail);
+    g.a.mov_reg(R7, R0);
     g.a.bind(cleanup);
     for (s, name) in g.temp_slots.clone() {
         g.close_temp(s, || name);
