@@ -75,7 +75,9 @@ struct bpf_iter__bpf_prog {
 
 /*
  * Whether this object opens the listing, so the header goes first; @seq is
- * @meta's seq_file, which the caller has loaded already.
+ * @meta's seq_file, which the caller has loaded already. Callers keep @meta
+ * in a local: each access through ctx is a CO-RE relocation of its own,
+ * which the kernel resolves at every load.
  *
  * seq_num alone is not enough: it counts the objects shown so far but is
  * not advanced past the last one. If the listing has shown one object when
@@ -116,12 +118,13 @@ static const char *func_name(struct btf *btf, long type_id, const char *fallback
 SEC("iter/bpf_map")
 int dump_bpf_map(struct bpf_iter__bpf_map *ctx)
 {
-	struct seq_file *seq = ctx->meta->seq;
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct seq_file *seq = meta->seq;
 	struct bpf_map *map = ctx->map;
 
 	if (!map)
 		return 0;
-	if (first_in_listing(ctx->meta, seq))
+	if (first_in_listing(meta, seq))
 		BPF_SEQ_PRINTF(seq, "  id name             max_entries  cur_entries\n");
 	BPF_SEQ_PRINTF(seq, "%4u %-16s  %10d   %10lld\n", map->id, map->name,
 		       map->max_entries, bpf_map_sum_elem_count(map));
@@ -131,14 +134,15 @@ int dump_bpf_map(struct bpf_iter__bpf_map *ctx)
 SEC("iter/bpf_prog")
 int dump_bpf_prog(struct bpf_iter__bpf_prog *ctx)
 {
-	struct seq_file *seq = ctx->meta->seq;
+	struct bpf_iter_meta *meta = ctx->meta;
+	struct seq_file *seq = meta->seq;
 	struct bpf_prog *prog = ctx->prog;
 	struct bpf_prog_aux *aux;
 
 	if (!prog)
 		return 0;
 	aux = prog->aux;
-	if (first_in_listing(ctx->meta, seq))
+	if (first_in_listing(meta, seq))
 		BPF_SEQ_PRINTF(seq, "  id name             attached\n");
 	BPF_SEQ_PRINTF(seq, "%4u %-16s %s %s\n", aux->id,
 		       func_name(aux->btf, aux->func_info[0].type_id, aux->name),
