@@ -198,14 +198,13 @@ struct Gen<'p> {
     plan: &'p Plan,
     a: Asm,
     b: Blob,
+    /// The shared end, with r7 = 0 or the errno.
     cleanup: Label,
     /// The failure path for a negative r0: r7 = r0, then `cleanup`.
     fail: Label,
-    /// Fd slots (blob offsets) to close on success, with the name of that
-    /// step; maps/progs go to ctx.
+    /// Temporary fd slots (blob offsets), closed in the shared end, with
+    /// the name of that step; map and program slots are not temporary.
     temp_slots: Vec<(usize, String)>,
-    /// Every fd slot, for the cleanup block.
-    all_slots: Vec<usize>,
     nslots: usize,
     /// Fault injection: ctx offset of `fault_step`, if enabled.
     fault: Option<usize>,
@@ -223,7 +222,6 @@ impl Gen<'_> {
     fn new_slot(&mut self, temp: Option<String>) -> usize {
         let off = self.slot(self.nslots);
         self.nslots += 1;
-        self.all_slots.push(off);
         if let Some(name) = temp {
             self.temp_slots.push((off, name));
         }
@@ -650,7 +648,6 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         cleanup,
         fail,
         temp_slots: Vec::new(),
-        all_slots: Vec::new(),
         nslots: 0,
         fault: o
             .fault_inject
