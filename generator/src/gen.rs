@@ -269,8 +269,12 @@ impl Gen<'_> {
 
     /// Stores the address of `target` into the pointer field at `field`.
     fn ptr(&mut self, field: usize, target: usize) {
-        self.addr(R0, target);
-        self.st_blob(BPF_DW, field, R0);
+        if target == 0 {
+            self.st_blob(BPF_DW, field, R8);
+        } else {
+            self.addr(R0, target);
+            self.st_blob(BPF_DW, field, R0);
+        }
     }
 
     /// Copies a ctx field into the blob.
@@ -850,8 +854,8 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     // Success and failure share the end: r7 is 0 on success, the negative
     // errno otherwise. Temporaries are closed either way; then success
     // hands maps and programs to the ctx, failure closes them too.
-    g.a.mov_imm(R7, 0);
-    g.a.ja(cleanup);
+    // Success enters through the failure path's copy with r0 = 0.
+    g.a.mov_imm(R0, 0);
     g.a.bind(fail);
     g.a.mov_reg(R7, R0);
     g.a.bind(cleanup);
