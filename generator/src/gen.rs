@@ -20,7 +20,7 @@
 //! stored at run time, each result straight from R0 to where it is used.
 //!
 //! The loader is small on purpose: the kernel verifies it on every load,
-//! and since Linux 7.x its liveness analysis costs about as much per
+//! and on Linux 7.3 its liveness analysis costs about as much per
 //! instruction as the walk itself (under TCG, 30 us of a loader's 50 us
 //! per instruction), so each instruction saved is load time.
 //!

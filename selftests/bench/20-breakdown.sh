@@ -43,9 +43,9 @@ probe 'p:bench/nsys_e __sys_bpf cmd=%di:s32' && probe 'r:bench/nsys_x __sys_bpf 
 	echo "note: no probe on __sys_bpf (inlined?): the loader's commands are not broken down"
 probe 'p:bench/mod_e load_module' && probe 'r:bench/mod_x load_module ret=$retval:s32' ||
 	echo "note: no probe on load_module"
-# Inside bpf_check: since 7.x the JIT runs there (the breakdown counts it
+# Inside bpf_check: on 7.3 the JIT runs there (the breakdown counts it
 # apart from verification), and two passes worth naming: the liveness
-# analysis (7.x), which costs per instruction, and the CO-RE relocations.
+# analysis (7.3; 6.12 has none), which costs per instruction, and the CO-RE relocations.
 for p in jit:bpf_int_jit_compile live:bpf_compute_live_registers core:bpf_check_core_relo; do
 	probe "p:bench/${p%%:*}_e ${p#*:}" && probe "r:bench/${p%%:*}_x ${p#*:}" ||
 		echo "note: no probe on ${p#*:} in this kernel"

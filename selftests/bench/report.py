@@ -165,7 +165,7 @@ def breakdown(top):
                    if n.name == name and n.end is not None and (id(n) in in_run) == run
                    and (nested is None or (id(n) in in_check) == nested))
 
-    # The JIT is no verification, though since 7.x bpf_check runs it.
+    # The JIT is no verification, though on 7.3 bpf_check runs it.
     c["iter_verify"] = total("chk", True) - total("jit", True, True)
     c["loader_verify"] = total("chk", False) - total("jit", False, True)
     if any(n.name == "jit" for n in init.walk()):
@@ -278,8 +278,8 @@ def main():
         ui, ub = (d["upstream"][1] for d in up)
         ratio = (oi + ob) / (ui + ub)
         summary.append(("2. loader size for iterators.bpf.o, bytes (insns + blob)",
-                        f"{oi + ob:.0f} ({oi:.0f} + {ob:.0f}; {oi / 8:.0f} insns)",
-                        f"{ui + ub:.0f} ({ui:.0f} + {ub:.0f}; {ui / 8:.0f} insns)",
+                        f"{oi + ob:.0f} ({oi:.0f} + {ob:.0f}; {oi / 8:.0f} instruction slots)",
+                        f"{ui + ub:.0f} ({ui:.0f} + {ub:.0f}; {ui / 8:.0f} instruction slots)",
                         f"{ratio:.2f}", f"<= {GOAL_LOADER}", verdict(ratio, GOAL_LOADER)))
     # Figure 3: generation time.
     gen_objs = [o for o in ("iterators", "n1", "n10", "n50", "n200") if ("gen", "time", o) in data]
