@@ -295,14 +295,21 @@ impl Gen<'_> {
     /// to cleanup, as if the step's call had failed. Nothing otherwise.
     fn fault_point(&mut self, name: impl FnOnce() -> String) {
         let Some(off) = self.fault else { return };
-        self.steps.push(name());
         let skip = self.a.label();
+        self.fault_test(off, name, skip);
+        self.a.ja(self.cleanup);
+        self.a.bind(skip);
+    }
+
+    /// Numbers step `name` and emits its test: unless the ctx's
+    /// `fault_step` (at ctx offset `off`) is that number, go to `skip`;
+    /// otherwise fall through with `r7 = -fault_errno`.
+    fn fault_test(&mut self, off: usize, name: impl FnOnce() -> String, skip: Label) {
+        self.steps.push(name());
         self.a.ldx(BPF_W, R0, R6, off as i16);
         self.a.jmp_imm(BPF_JNE, R0, self.steps.len() as i32, skip);
         self.a.ldx(BPF_W, R7, R6, (off + 4) as i16);
         self.a.neg(R7);
-        self.a.ja(self.cleanup);
-        self.a.bind(skip);
     }
 
     /// Stores the fd in blob slot `value_slot` at `key` of the map whose fd is in
@@ -347,14 +354,10 @@ impl Gen<'_> {
     /// (r7 is 0): its fault turns the rest of the end into the failure
     /// path, after this close, with `-fault_errno`.
     fn close_temp(&mut self, off: usize, step: impl FnOnce() -> String) {
-        if let Some(f) = self.fault {
-            self.steps.push(step());
+        if let Some(off) = self.fault {
             let skip = self.a.label();
             self.a.jmp_imm(BPF_JNE, R7, 0, skip);
-            self.a.ldx(BPF_W, R0, R6, f as i16);
-            self.a.jmp_imm(BPF_JNE, R0, self.steps.len() as i32, skip);
-            self.a.ldx(BPF_W, R7, R6, (f + 4) as i16);
-            self.a.neg(R7);
+            self.fault_test(off, step, skip);
             self.a.bind(skip);
         }
         self.close_slot(off);
