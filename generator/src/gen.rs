@@ -720,13 +720,12 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         "loading the object's BTF".into()
     });
     g.st_blob(BPF_W, btf_slot, R0);
-    let btf_fields: Vec<usize> = map_attrs
+    let btf_fields = map_attrs
         .iter()
         .flat_map(|(inner, outer)| [inner.as_ref(), Some(outer)])
         .flatten()
         .chain(prog_attrs.iter().map(|p| &p.attr))
-        .filter_map(|a| a.btf_fd)
-        .collect();
+        .filter_map(|a| a.btf_fd);
     for f in btf_fields {
         g.st_blob(BPF_W, f, R0);
     }

@@ -170,7 +170,9 @@ def breakdown(top):
     c["loader_verify"] = total("chk", False) - total("jit", False, True)
     if any(n.name == "jit" for n in init.walk()):
         c["jit"] = total("jit", True) + total("jit", False)
-    c["loader_run"] = sum(s.dur for s in runs) - total("chk", True) - total("jit", True, False)
+    # What the loader run spends on the iterators: verifying and JIT.
+    iter_load = total("chk", True) + total("jit", True, False)
+    c["loader_run"] = sum(s.dur for s in runs) - iter_load
     c["attach"] = sum(s.dur for s in sys_top if s.arg == 28)
     c["setup"] = (sum(s.dur for s in sys_top if s.arg not in (10, 28)) - total("chk", False)
                   - total("jit", False, False))
@@ -183,7 +185,7 @@ def breakdown(top):
     nested = [n for s in runs for n in s.walk() if n.name == "nsys" and n.end is not None]
     if nested:
         load = sum(n.dur for n in nested if n.arg == 5)
-        c["run_prog_load"] = load - c["iter_verify"] - total("jit", True)
+        c["run_prog_load"] = load - iter_load
         c["run_btf_load"] = sum(n.dur for n in nested if n.arg == 18)
         c["run_maps"] = sum(n.dur for n in nested if n.arg in (0, 2, 22))
         c["run_other"] = c["loader_run"] - c["run_prog_load"] - c["run_btf_load"] - c["run_maps"]
