@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::btf;
 use crate::ctx;
 use crate::error::Error;
-use crate::gen::Loader;
+use crate::gen::{Loader, Runner};
 use crate::plan::{MapKind, Plan};
 use crate::progtype;
 use crate::Endian;
@@ -47,6 +47,11 @@ pub fn render(lang: Lang, plan: &Plan, loaders: &[Loader], o: &Options) -> Resul
     if loaders.iter().any(|l| l.steps.is_empty() == fault) {
         return Err(Error::Asm(
             "loaders with and without fault injection in one skeleton".into(),
+        ));
+    }
+    if lang != Lang::RustKernel && loaders.iter().any(|l| l.runner != Runner::Any) {
+        return Err(Error::Asm(
+            "a loader generated for the kernel runner in a C or user-space skeleton".into(),
         ));
     }
     if fault && lang == Lang::C {
@@ -192,10 +197,15 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
     s.push_str(
         "//! Global data maps start with the contents the object was compiled with, which the\n",
     );
-    s.push_str(
-        "//! blob carries; `initial_value: None` keeps them. The same bytes are exported as\n",
-    );
-    s.push_str("//! `*_INITIAL` constants so users can check sizes or build a replacement.\n");
+    if kernel {
+        s.push_str("//! blob carries (`.kconfig` excepted: the skeleton passes its values). The same bytes\n");
+        s.push_str("//! are exported as `*_INITIAL` constants so users can check sizes.\n");
+    } else {
+        s.push_str(
+            "//! blob carries; `initial_value: None` keeps them. The same bytes are exported as\n",
+        );
+        s.push_str("//! `*_INITIAL` constants so users can check sizes or build a replacement.\n");
+    }
     if let Some(l) = loaders.first().filter(|l| !l.steps.is_empty()) {
         s.push_str("//!\n");
         let _ = writeln!(
@@ -325,7 +335,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         .enumerate()
         .map(|(i, m)| {
             format!(
-                "MapSpec {{\nname: kernel::c_str!({:?}),\nmax_entries: 0,\ninitial_value: {},\n}}",
+                "MapSpec {{\nname: kernel::c_str!({:?}),\ninitial_value: {},\n}}",
                 m.name,
                 crate::typed::kernel_initial(plan, i)
             )

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use bpf_lskel::backend::{self, Lang, Options};
-use bpf_lskel::gen::{generate_with, GenOptions};
+use bpf_lskel::gen::{generate_with, GenOptions, Runner};
 use bpf_lskel::{generate, plan, Endian, Plan};
 
 const USAGE: &str = "\
@@ -20,7 +20,8 @@ inside the kernel.
 
 gen skeleton options:
   -L                 light skeleton (the only kind; accepted for bpftool compatibility)
-  --lang LANG        rust-kernel (default), rust-user or c
+  --lang LANG        rust-kernel (default), rust-user or c; a rust-kernel loader
+                     reads no verifier log settings and no overrides from its ctx
   --endian ORDER     little, big or both (default: both for rust-*, host for c)
   --name NAME        skeleton and object name (default: file name without .o)
   -o FILE            write here atomically (default: stdout)
@@ -155,6 +156,10 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
     let plan = build_plan(&c, &data)?;
     let go = GenOptions {
         fault_inject: has(&c, "--fault-inject"),
+        runner: match lang {
+            Lang::RustKernel => Runner::Kernel,
+            Lang::RustUser | Lang::C => Runner::Any,
+        },
     };
     let loaders = endians
         .iter()
@@ -238,6 +243,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let plan = build_plan(&c, &data)?;
     let go = GenOptions {
         fault_inject: fault.is_some(),
+        ..GenOptions::default()
     };
     let l = generate_with(&plan, Endian::host(), go).map_err(|e| e.to_string())?;
     runner::probe().map_err(|e| format!("cannot run loaders here: {e}"))?;

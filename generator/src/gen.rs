@@ -22,7 +22,10 @@
 //! The loader is small on purpose: the kernel verifies it on every load,
 //! and on Linux 7.3 its liveness analysis costs about as much per
 //! instruction as the walk itself (under TCG, 30 us of a loader's 50 us
-//! per instruction), so each instruction saved is load time.
+//! per instruction), so each instruction saved is load time. For the same
+//! reason a loader reads only the ctx inputs its runner can give
+//! ([`Runner`]): one for the kernel reads neither verifier log settings
+//! nor overrides.
 //!
 //! fd 0 is a valid fd (a preload runs from init, whose fd table may have
 //! no stdin): slots are "empty" only when negative. The one place where 0
@@ -138,6 +141,8 @@ pub struct Loader {
     /// With fault injection, the name of each step, step `k` at index
     /// `k - 1`; empty otherwise.
     pub steps: Vec<String>,
+    /// Who may run it.
+    pub runner: Runner,
 }
 
 /// Generation options.
@@ -146,6 +151,28 @@ pub struct GenOptions {
     /// Emit a fault injection point before each step (test builds only):
     /// the loader then expects the larger ctx of [`ctx::size_fault`].
     pub fault_inject: bool,
+    /// Who runs the loader, which decides the ctx inputs it reads.
+    pub runner: Runner,
+}
+
+/// Who runs a loader. A loader reads only the ctx inputs its runner can
+/// give: each one costs instructions, which the kernel verifies on every
+/// load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Runner {
+    /// Any runner, such as `bpf_load_and_run()` of `skel_internal.h` in
+    /// the kernel or in user space: the verifier log settings, a
+    /// `max_entries` override for every map, and an initial value for
+    /// every global data map, read from kernel or user memory as the ctx
+    /// flags say.
+    #[default]
+    Any,
+    /// The kernel, through `kernel::bpf::LoaderSpec`. No verifier log (the
+    /// kernel could not read it: its buffer is a user pointer), no
+    /// `max_entries` overrides (the spec is static), and initial values
+    /// only for `.kconfig`, whose values have no build-time default, read
+    /// from kernel memory. Other maps take the object's data from the blob.
+    Kernel,
 }
 
 /// The blob under construction, in the target byte order.
@@ -210,6 +237,7 @@ struct Gen<'p> {
     fault: Option<usize>,
     /// Names of the fault injection points emitted so far.
     steps: Vec<String>,
+    runner: Runner,
 }
 
 impl Gen<'_> {
@@ -283,8 +311,12 @@ impl Gen<'_> {
         self.st_blob(size, blob_off, R0);
     }
 
-    /// Copies the ctx's verifier log settings into an attr.
+    /// Copies the ctx's verifier log settings into an attr, for a runner
+    /// that can give them.
     fn log_fields(&mut self, level: usize, size: usize, buf: usize) {
+        if self.runner == Runner::Kernel {
+            return;
+        }
         self.ctx_to_blob(BPF_W, ctx::LOG_LEVEL, level);
         self.ctx_to_blob(BPF_W, ctx::LOG_SIZE, size);
         self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, buf);
@@ -418,7 +450,7 @@ impl Gen<'_> {
         inner_slot: Option<usize>,
     ) {
         let at = a.at;
-        if let Some(i) = ctx_idx {
+        if let Some(i) = ctx_idx.filter(|_| self.runner == Runner::Any) {
             let keep = self.a.label();
             self.a.ldx(BPF_W, R0, R6, ctx::map_max_entries(i) as i16);
             self.a.jmp_imm(BPF_JEQ, R0, 0, keep);
@@ -442,11 +474,13 @@ impl Gen<'_> {
         let upd = self.b.zeroed(32, 8);
         // The fd is still in r0: no reload from the slot.
         self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
-        if let Some(i) = ctx_idx {
+        let from_ctx = match self.runner {
+            Runner::Any => true,
+            Runner::Kernel => m.kind == MapKind::Kconfig,
+        };
+        if let Some(i) = ctx_idx.filter(|_| from_ctx) {
             // A non-zero initial_value in the ctx replaces the object's data.
             let keep = self.a.label();
-            let user = self.a.label();
-            let done = self.a.label();
             self.a.ldx(BPF_DW, R3, R6, ctx::map_initial_value(i) as i16);
             if m.kind == MapKind::Kconfig && self.plan.kconfig.iter().any(|v| !v.weak) {
                 // Kconfig values have no build-time default (they would be
@@ -460,14 +494,20 @@ impl Gen<'_> {
             self.a.jmp_imm(BPF_JEQ, R3, 0, keep);
             self.addr(R1, value);
             self.a.mov_imm(R2, init.len() as i32);
-            self.a.ldx(BPF_W, R0, R6, ctx::FLAGS as i16);
-            self.a.and_imm(R0, ctx::SKEL_KERNEL as i32);
-            self.a.jmp_imm(BPF_JEQ, R0, 0, user);
-            self.a.call(HELPER_PROBE_READ_KERNEL);
-            self.a.ja(done);
-            self.a.bind(user);
-            self.a.call(HELPER_COPY_FROM_USER);
-            self.a.bind(done);
+            if self.runner == Runner::Kernel {
+                self.a.call(HELPER_PROBE_READ_KERNEL);
+            } else {
+                let user = self.a.label();
+                let done = self.a.label();
+                self.a.ldx(BPF_W, R0, R6, ctx::FLAGS as i16);
+                self.a.and_imm(R0, ctx::SKEL_KERNEL as i32);
+                self.a.jmp_imm(BPF_JEQ, R0, 0, user);
+                self.a.call(HELPER_PROBE_READ_KERNEL);
+                self.a.ja(done);
+                self.a.bind(user);
+                self.a.call(HELPER_COPY_FROM_USER);
+                self.a.bind(done);
+            }
             self.check();
             self.a.bind(keep);
         }
@@ -564,8 +604,10 @@ impl Gen<'_> {
         // attr, so one 64-bit copy moves both whatever the byte order.
         const _: () =
             assert!(ctx::LOG_SIZE == ctx::LOG_LEVEL + 4 && attr::LOG_SIZE == attr::LOG_LEVEL + 4);
-        self.ctx_to_blob(BPF_DW, ctx::LOG_LEVEL, at + attr::LOG_LEVEL);
-        self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, at + attr::LOG_BUF);
+        if self.runner != Runner::Kernel {
+            self.ctx_to_blob(BPF_DW, ctx::LOG_LEVEL, at + attr::LOG_LEVEL);
+            self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, at + attr::LOG_BUF);
+        }
         if let Some((name, kind)) = &p.attach_target {
             let fd_slot = self.new_slot(Some(format!(
                 "closing the BTF of the attach target of {}",
@@ -660,6 +702,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
             .fault_inject
             .then(|| ctx::fault_step(nmaps, plan.progs.len())),
         steps: Vec::new(),
+        runner: o.runner,
     };
     // Slots: maps, programs, then everything else.
     let map_slots: Vec<usize> = (0..nmaps).map(|_| g.new_slot(None)).collect();
@@ -896,5 +939,6 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         insns: encode_all(&insns, endian),
         data: g.b.data,
         steps: g.steps,
+        runner: o.runner,
     })
 }

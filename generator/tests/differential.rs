@@ -14,6 +14,7 @@ use std::os::fd::OwnedFd;
 use std::sync::{Mutex, MutexGuard};
 
 use bpf_lskel::ctx::CtxBuf;
+use bpf_lskel::gen::{generate_with, GenOptions, Runner};
 use bpf_lskel::plan::MapKind;
 use bpf_lskel::runner::{self, RunOpts};
 use bpf_lskel::{generate, Endian, Plan};
@@ -219,6 +220,10 @@ fn main() {
             iterators_print_like_upstream as fn() -> Outcome,
         ),
         ("ctx_overrides", ctx_overrides),
+        (
+            "kernel_loader_keeps_the_objects_values",
+            kernel_loader_keeps_the_objects_values,
+        ),
         ("failure_cleans_up", failure_cleans_up),
         ("fd_zero_is_a_valid_fd", fd_zero_is_a_valid_fd),
         ("kconfig_values_are_required", kconfig_values_are_required),
@@ -337,6 +342,38 @@ fn ctx_overrides() -> Outcome {
         runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
     assert_eq!(runner::map_info(&loaded.maps[0]).unwrap().max_entries, 1000);
     assert_eq!(runner::map_info(&loaded.maps[1]).unwrap().max_entries, 4);
+    Ok(())
+}
+
+/// A loader generated for the kernel runner reads neither overrides nor
+/// initial values of global data other than `.kconfig` (its skeleton has
+/// none to give): the object's values stay.
+fn kernel_loader_keeps_the_objects_values() -> Outcome {
+    let _g = serial();
+    require_kernel()?;
+    let plan = corpus_plan("globals");
+    let go = GenOptions {
+        runner: Runner::Kernel,
+        ..GenOptions::default()
+    };
+    let l = generate_with(&plan, Endian::host(), go).unwrap();
+    let data = plan.maps.iter().position(|m| m.ident == "data").unwrap();
+    let object = plan.initial_value(data, Endian::host()).unwrap().unwrap();
+    let mut initial = vec![None; plan.maps.len()];
+    initial[data] = Some(vec![0x11u8; object.len()]);
+    let opts = RunOpts {
+        initial_values: initial,
+        max_entries: vec![7; plan.maps.len()],
+        ..Default::default()
+    };
+    let loaded =
+        runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts).unwrap();
+    let v = runner::map_lookup(&loaded.maps[data], &0u32.to_ne_bytes(), object.len()).unwrap();
+    assert_eq!(v, object);
+    for (m, fd) in plan.maps.iter().zip(&loaded.maps) {
+        let info = runner::map_info(fd).unwrap();
+        assert_eq!(info.max_entries, m.max_entries, "{}", m.name);
+    }
     Ok(())
 }
 

@@ -13,12 +13,15 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use bpf_lskel::backend::{self, Lang, Options};
-use bpf_lskel::gen::{generate_with, GenOptions};
+use bpf_lskel::gen::{generate_with, GenOptions, Runner};
 use bpf_lskel::runner::{self, Attr, RunOpts};
 use bpf_lskel::{generate, Endian, Plan};
 use common::harness::{self, require_kernel, Outcome, Skip};
 
-const FI: GenOptions = GenOptions { fault_inject: true };
+const FI: GenOptions = GenOptions {
+    fault_inject: true,
+    runner: Runner::Any,
+};
 
 /// An errno no step of a loader returns by itself (`ENOTRECOVERABLE`).
 const ERRNO: u32 = 131;

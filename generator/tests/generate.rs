@@ -4,6 +4,7 @@
 mod common;
 
 use bpf_lskel::backend::{self, Lang, Options};
+use bpf_lskel::gen::{generate_with, GenOptions, Runner};
 use bpf_lskel::insn::Insn;
 use bpf_lskel::{generate, Endian, Error, Plan};
 use common::synth;
@@ -332,19 +333,30 @@ fn minimal_synthetic_object_plans() {
 fn checked_in_iterators_skeleton_is_fresh() {
     let top = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let p = plan("iterators", "bpf.o");
-    let loaders = vec![
-        generate(&p, Endian::Little).unwrap(),
-        generate(&p, Endian::Big).unwrap(),
-    ];
-    for (lang, file, name, lang_arg) in [
+    for (lang, runner, file, name, lang_arg) in [
         (
             Lang::RustKernel,
+            Runner::Kernel,
             "iterators_skel_generated.rs",
             "iterators",
             "rust-kernel",
         ),
-        (Lang::C, "iterators.lskel.h", "iterators_bpf", "c"),
+        (
+            Lang::C,
+            Runner::Any,
+            "iterators.lskel.h",
+            "iterators_bpf",
+            "c",
+        ),
     ] {
+        let go = GenOptions {
+            runner,
+            ..GenOptions::default()
+        };
+        let loaders = vec![
+            generate_with(&p, Endian::Little, go).unwrap(),
+            generate_with(&p, Endian::Big, go).unwrap(),
+        ];
         let path = top.join("iterators").join(file);
         let checked_in =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -682,7 +694,7 @@ fn kernel_back_end_refuses_runtime_only_kconfig() {
     let l = vec![generate(&p, Endian::Little).unwrap()];
     let o = Options {
         name: "kv".into(),
-        source: "kconfig_values.bpf.o".into(),
+        source: "kconfig.bpf.o".into(),
         command: "x".into(),
     };
     let e = backend::render(Lang::RustKernel, &p, &l, &o).unwrap_err();
@@ -816,4 +828,70 @@ fn typed_structs_match_bpftool() {
         }
     }
     assert!(compared >= 10, "only {compared} variables compared");
+}
+
+/// Offsets in the ctx each loader reads (`r6` holds the ctx; the fault
+/// injection fields are not used here).
+fn ctx_reads(insns: &[u8]) -> Vec<i16> {
+    let mut v: Vec<i16> = bpf_lskel::insn::decode_all(insns, Endian::Little)
+        .iter()
+        .filter(|i| i.class() == bpf_lskel::insn::BPF_LDX && i.src == 6)
+        .map(|i| i.off)
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A loader for the kernel runner reads no verifier log settings, no
+/// `max_entries` overrides and no initial values but `.kconfig`'s; a loader
+/// for any runner reads them all. C and user-space skeletons refuse it.
+#[test]
+fn kernel_runner_loader_reads_only_kernel_inputs() {
+    use bpf_lskel::ctx;
+    let p = plan("globals", "bpf.o");
+    let kernel = GenOptions {
+        runner: Runner::Kernel,
+        ..GenOptions::default()
+    };
+    let k = generate_with(&p, Endian::Little, kernel).unwrap();
+    let a = generate(&p, Endian::Little).unwrap();
+    let inputs: Vec<i16> = [ctx::FLAGS, ctx::LOG_LEVEL, ctx::LOG_SIZE, ctx::LOG_BUF]
+        .into_iter()
+        .chain((0..p.maps.len()).flat_map(|i| [ctx::map_max_entries(i), ctx::map_initial_value(i)]))
+        .map(|o| o as i16)
+        .collect();
+    let (kr, ar) = (ctx_reads(&k.insns), ctx_reads(&a.insns));
+    assert!(
+        inputs.iter().all(|o| !kr.contains(o)),
+        "kernel loader reads {kr:?}"
+    );
+    assert!(
+        inputs
+            .iter()
+            .filter(|&&o| o != ctx::LOG_SIZE as i16)
+            .all(|o| ar.contains(o)),
+        "any-runner loader reads only {ar:?}"
+    );
+    assert!(k.insns.len() < a.insns.len());
+
+    // `.kconfig` values still come through the ctx.
+    let p = plan("kconfig", "bpf.o");
+    let k = generate_with(&p, Endian::Little, kernel).unwrap();
+    let i = p
+        .maps
+        .iter()
+        .position(|m| m.kind == bpf_lskel::plan::MapKind::Kconfig)
+        .unwrap();
+    assert!(ctx_reads(&k.insns).contains(&(ctx::map_initial_value(i) as i16)));
+
+    let o = Options {
+        name: "k".into(),
+        source: "kconfig.bpf.o".into(),
+        command: String::new(),
+    };
+    for lang in [Lang::C, Lang::RustUser] {
+        assert!(backend::render(lang, &p, std::slice::from_ref(&k), &o).is_err());
+    }
+    assert!(backend::render(Lang::RustKernel, &p, &[k], &o).is_ok());
 }

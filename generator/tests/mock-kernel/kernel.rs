@@ -100,8 +100,6 @@ pub mod bpf {
         pub struct MapSpec {
             /// Name.
             pub name: &'static crate::str::CStr,
-            /// 0 keeps the object's.
-            pub max_entries: u32,
             /// None keeps the object's.
             pub initial_value: Option<&'static [u8]>,
         }

@@ -112,10 +112,9 @@ pub fn step<T>(name: &'static CStr, f: impl FnOnce() -> Result<T>) -> Result<T, 
 pub struct MapSpec {
     /// The map's name in the object, for messages.
     pub name: &'static CStr,
-    /// Overrides the number of entries the object declares, unless 0.
-    pub max_entries: u32,
-    /// The initial contents of a global data map (`.rodata`, `.data`, ...), which the loader
-    /// copies into the map. At least as long as the map's value.
+    /// The values of a `.kconfig` map, which the loader copies into the map: they have no
+    /// build-time default. At least as long as the map's value. Loaders generated for the kernel
+    /// read it for `.kconfig` maps only; other global data maps take the object's data.
     pub initial_value: Option<&'static [u8]>,
 }
 
@@ -183,9 +182,9 @@ struct CtxHeader {
 struct CtxMap {
     /// Written by the loader.
     map_fd: i32,
-    /// Read by the loader: overrides the object's value unless 0.
+    /// Overrides the object's value unless 0; loaders generated for the kernel do not read it.
     max_entries: u32,
-    /// Read by the loader: a kernel address when `BPF_SKEL_KERNEL` is set, or 0.
+    /// Read by the loader for `.kconfig` maps: a kernel address, or 0.
     initial_value: u64,
 }
 
@@ -282,7 +281,8 @@ impl Ctx {
         for (i, map) in spec.maps.iter().enumerate() {
             let desc = CtxMap {
                 map_fd: NO_FD,
-                max_entries: map.max_entries,
+                // Loaders generated for the kernel keep the object's value.
+                max_entries: 0,
                 // CAST: The loader takes the kernel address as a 64-bit integer.
                 initial_value: map.initial_value.map_or(0, |v| v.as_ptr() as usize as u64),
             };
