@@ -74,6 +74,15 @@ for o in $objs vanilla; do
 	csv loader insns "$o" 1 ours "$oi"
 	csv loader blob "$o" 1 ours "$od"
 done
+# The loader bpf_preload runs: the Rust kernel skeleton's, which reads fewer
+# ctx inputs than a C skeleton's (no verifier log, no overrides).
+"$lskel" gen skeleton -L "$w/iterators.bpf.o" --lang rust-kernel --endian little \
+	--name iterators -o "$w/iterators.kernel.rs"
+read -r ki kd <<-EOF
+	$(python3 "$here/lskel-size.py" "$w/iterators.kernel.rs")
+EOF
+csv loader insns iterators-kernel 1 ours "$ki"
+csv loader blob iterators-kernel 1 ours "$kd"
 
 # Times, alternating: one untimed warm-up pair, then ROUNDS pairs per object.
 for o in $objs; do

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Print the loader size of a C light skeleton: "INSN_BYTES BLOB_BYTES".
+"""Print the loader size of a light skeleton: "INSN_BYTES BLOB_BYTES".
 
-bpftool gen skeleton -L states sizes either as numbers (opts.insns_sz = N)
-or as sizeof(opts_insn) - 1 of string literals; count the bytes of the
-literals then.
+A C skeleton (bpftool gen skeleton -L) states sizes either as numbers
+(opts.insns_sz = N) or as sizeof(opts_insn) - 1 of string literals; count
+the bytes of the literals then. A Rust skeleton (bpf-lskel, *.rs) has them
+as the byte strings INSNS and DATA; the first byte order counts.
 """
 import re
 import sys
@@ -51,9 +52,19 @@ def size(text, var, field):
     return literal_len(m.group(1))
 
 
+def rust_size(text, name):
+    m = re.search(r'pub const %s: &\[u8\] = b"(.*?)(?<!\\)";' % name, text, re.S)
+    if not m:
+        sys.exit(f"no {name} in the skeleton")
+    return literal_len(m.group(1))
+
+
 def main():
     text = open(sys.argv[1]).read()
-    print(size(text, "opts_insn", "insns_sz"), size(text, "opts_data", "data_sz"))
+    if sys.argv[1].endswith(".rs"):
+        print(rust_size(text, "INSNS"), rust_size(text, "DATA"))
+    else:
+        print(size(text, "opts_insn", "insns_sz"), size(text, "opts_data", "data_sz"))
 
 
 if __name__ == "__main__":
