@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: every test. Host tests (cargo), generated-file freshness, and
-# the guest tests on every supported kernel. Ends with one line
+# the guest tests on every supported kernel (with, on the m variants, the
+# rust-kernel back end's test module). Ends with one line
 # "N passed, N failed, N skipped" summing all tiers; non-zero on any failure.
 #
 # Environment: CHECK_MATRIX, the KERNEL:VARIANT pairs to build and boot
@@ -53,6 +54,7 @@ run toolchain setup scripts/toolchain.sh || {
 	exit 1
 }
 run host test scripts/host-test.sh || true
+run c-skeleton test generator/tests/c-skeleton.sh "$TOP/target/debug/bpf-lskel" || true
 run gen-fresh test scripts/gen.sh --check || true
 
 for kv in $matrix; do
@@ -61,6 +63,9 @@ for kv in $matrix; do
 	[ "$v" = fi ] && tests=(30-preload-files 47-preload-fault-inject)
 	if run "kernel-$k-$v" setup env KERNEL="$k" VARIANT="$v" scripts/kernel.sh all; then
 		run "guest-$k-$v" test env KERNEL="$k" VARIANT="$v" selftests/run.sh "${tests[@]}" || true
+		# The rust-kernel back end end to end: skeletons in a module of its own.
+		[ "$v" = m ] && { run "kmod-$k-$v" test env KERNEL="$k" VARIANT="$v" \
+			generator/tests/kernel-skeleton.sh || true; }
 	fi
 done
 
