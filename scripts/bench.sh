@@ -3,14 +3,16 @@
 #
 # `make bench`: measurements against upstream, not tests (not part of `make
 # check`). Builds what it needs, boots the guest once for the in-kernel
-# figures, times the generators in the build root, and writes a markdown
+# figures and once per cold modprobe sample, times the generators in the
+# build root, and writes a markdown
 # table, the raw samples (CSV) and PNG plots to build/bench/RUN/, with
 # build/bench/latest pointing at the last run.
 #
 # Figures (every time: median over alternating runs A B A B ..., min, max,
 # and the median of the per-pair ratios):
 #   1. module init: modprobe bpf_preload (Rust) vs bpf_preload_ref (C), and
-#      where ours spends it, from kprobe events in the guest kernel
+#      where ours spends it, from kprobe events in the guest kernel; and the
+#      first modprobe after boot, caches cold, one boot per sample
 #   2. loader size for iterators.bpf.o vs upstream's light skeleton
 #   3. generation time: bpf-lskel vs bpftool gen skeleton -L, 1..200 programs
 #   4. introspection: cat progs.debug/maps.debug vs bpftool prog/map show,
@@ -18,7 +20,8 @@
 #   5. module size: .ko (debug info stripped alike) and loaded size
 #
 # Environment: KERNEL (7.3, default, or 6.12); BENCH_INIT_N (30),
-# BENCH_TRACE_N (30), BENCH_GEN_N (20), BENCH_INTRO_N (5) rounds;
+# BENCH_TRACE_N (30), BENCH_GEN_N (20), BENCH_INTRO_N (5) rounds,
+# BENCH_COLD_N (10) boots per module for the cold modprobe;
 # BENCH_SCALE ("100 1000 10000") object counts for figure 4; BENCH_PUBLISH=1
 # also copies the table and plots to docs/bench/ (what README.md shows).
 
@@ -29,6 +32,7 @@ BENCH_INIT_N=${BENCH_INIT_N:-30}
 BENCH_TRACE_N=${BENCH_TRACE_N:-30}
 BENCH_GEN_N=${BENCH_GEN_N:-20}
 BENCH_INTRO_N=${BENCH_INTRO_N:-5}
+BENCH_COLD_N=${BENCH_COLD_N:-10}
 BENCH_SCALE=${BENCH_SCALE:-100 1000 10000}
 KDIR=$CACHE/kernels/$KERNEL
 OUT=$KDIR/build-$VARIANT
@@ -103,6 +107,26 @@ accel=$(sed -n 's/.* under \([a-z]*\)[,:].*/\1/p' "$RUN/guest.err" | head -n 1)
 tr -d '\r' <"$RUN/guest/serial.log" | sed -n 's/^# @csv,//p' >"$RUN/samples.csv.part"
 tr -d '\r' <"$RUN/guest/serial.log" | sed -n 's/^# @trace,//p' >"$RUN/trace.txt"
 guest_kernel=$(tr -d '\r' <"$RUN/guest/serial.log" | sed -n 's/^# @uname,//p' | head -n 1)
+
+# --- figure 1d: the first modprobe after boot, one boot per sample -------------
+
+note "guest: cold modprobe, $BENCH_COLD_N boots per module"
+r=1
+while [ $r -le "$BENCH_COLD_N" ]; do
+	for who in ours ref; do
+		printf 'BENCH_COLD_WHO=%s\nBENCH_COLD_ROUND=%s\n' "$who" "$r" >"$STAGE/etc/bench-cold.conf"
+		d=$RUN/cold/$r-$who
+		mkdir -p "$d"
+		RESULTS_DIR=$d GUEST_DIR=selftests/bench EXTRA_ROOT=$STAGE TIMEOUT=${BENCH_TIMEOUT:-3600} \
+			selftests/run.sh 15-cold >"$d/guest.log" 2>"$d/guest.err" || {
+			status=1
+			grep -E '^(not ok|# (error|FAIL))' "$d/guest.log" >&2 || true
+		}
+		[ -e "$d/serial.log" ] && tr -d '\r' <"$d/serial.log" | sed -n 's/^# @csv,//p' >>"$RUN/samples.csv.part"
+	done
+	r=$((r + 1))
+done
+rm -f "$STAGE/etc/bench-cold.conf"
 
 # --- figures 2 and 3: generators, in the build root ---------------------------
 

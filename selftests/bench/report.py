@@ -272,6 +272,20 @@ def main():
         summary.append(("1c. ours: init outside any verification (loader's too), share of init",
                         f"{s.median:.0%} ({s.min:.0%}-{s.max:.0%})", "", "",
                         f"< {GOAL_NONVERIFY:.0%}", verdict(s.median, GOAL_NONVERIFY, strict=True)))
+    # Figure 1d: the first modprobe after boot, one boot per sample.
+    for case, label in (("modprobe", "1d. first modprobe after boot (cold caches): modprobe, ms"),
+                        ("init", "1d. ... of which the init function, ms")):
+        d = data.get(("cold", case, "-"))
+        if d and d.get("ours") and d.get("ref"):
+            ratio, pairs = add_stats("cold", case, "-", d, "ours", "ref")
+            summary.append((label, Stat(d["ours"].values()).fmt(), Stat(d["ref"].values()).fmt(),
+                            f"{ratio:.2f} ({pairs} boots each)", "", ""))
+    scans = data.get(("cold", "core-scans", "-"), {})
+    if scans.get("ours") and scans.get("ref"):
+        so, sr = Stat(scans["ours"].values()), Stat(scans["ref"].values())
+        summary.append(("1d. ... CO-RE candidate scans of vmlinux BTF, count",
+                        f"{so.median:.0f} ({so.min:.0f}-{so.max:.0f})",
+                        f"{sr.median:.0f} ({sr.min:.0f}-{sr.max:.0f})", "", "", ""))
     # Figure 2: loader size.
     # Ours: the Rust kernel skeleton's loader, which bpf_preload runs (the
     # C header's, which reads every ctx input, is in the generators table).
