@@ -131,6 +131,18 @@ int dump_bpf_map(struct bpf_iter__bpf_map *ctx)
 	return 0;
 }
 
+/*
+ * The BTF id of a program's main function. struct bpf_func_info is UAPI
+ * too: read here, outside the CO-RE access chain of aux->func_info, it
+ * takes no relocation (clang would carry the chain on through
+ * aux->func_info[0].type_id), and a first load after boot one scan of
+ * vmlinux BTF less.
+ */
+static __always_inline __u32 main_func_type_id(const struct bpf_func_info *func_info)
+{
+	return func_info->type_id;
+}
+
 SEC("iter/bpf_prog")
 int dump_bpf_prog(struct bpf_iter__bpf_prog *ctx)
 {
@@ -144,7 +156,7 @@ int dump_bpf_prog(struct bpf_iter__bpf_prog *ctx)
 	if (first_in_listing(seq))
 		BPF_SEQ_PRINTF(seq, "  id name             attached\n");
 	BPF_SEQ_PRINTF(seq, "%4u %-16s %s %s\n", aux->id,
-		       func_name(aux->btf, aux->func_info[0].type_id, aux->name),
+		       func_name(aux->btf, main_func_type_id(aux->func_info), aux->name),
 		       aux->attach_func_name, aux->dst_prog->aux->name);
 	return 0;
 }
