@@ -272,14 +272,17 @@ def main():
         summary.append(("1c. ours: init outside any verification (loader's too), share of init",
                         f"{s.median:.0%} ({s.min:.0%}-{s.max:.0%})", "", "",
                         f"< {GOAL_NONVERIFY:.0%}", verdict(s.median, GOAL_NONVERIFY, strict=True)))
-    # Figure 1d: the first modprobe after boot, one boot per sample.
-    for case, label in (("modprobe", "1d. first modprobe after boot (cold caches): modprobe, ms"),
-                        ("init", "1d. ... of which the init function, ms")):
-        d = data.get(("cold", case, "-"))
-        if d and d.get("ours") and d.get("ref"):
-            ratio, pairs = add_stats("cold", case, "-", d, "ours", "ref")
-            summary.append((label, Stat(d["ours"].values()).fmt(), Stat(d["ref"].values()).fmt(),
-                            f"{ratio:.2f} ({pairs} boots each)", "", ""))
+    # Figure 1d: the first modprobe after boot, one boot per sample. The
+    # whole modprobe, not the init function: under TCG a cold run pays for
+    # translating kernel code on its first execution, and the reference's
+    # load_module (which parses its module BTF) runs code that our init
+    # runs first, so only the whole compares.
+    d = data.get(("cold", "modprobe", "-"))
+    if d and d.get("ours") and d.get("ref"):
+        ratio, pairs = add_stats("cold", "modprobe", "-", d, "ours", "ref")
+        summary.append(("1d. first modprobe after boot (cold caches): modprobe, ms",
+                        Stat(d["ours"].values()).fmt(), Stat(d["ref"].values()).fmt(),
+                        f"{ratio:.2f} ({pairs} boots each)", "", ""))
     scans = data.get(("cold", "core-scans", "-"), {})
     if scans.get("ours") and scans.get("ref"):
         so, sr = Stat(scans["ours"].values()), Stat(scans["ref"].values())
