@@ -175,6 +175,23 @@ pub enum Runner {
     Kernel,
 }
 
+impl Runner {
+    /// Whether the runner can give verifier log settings.
+    fn gives_log(self) -> bool {
+        self == Runner::Any
+    }
+
+    /// Whether the runner can give `max_entries` overrides.
+    fn gives_max_entries(self) -> bool {
+        self == Runner::Any
+    }
+
+    /// Whether the runner can give an initial value for a map of `kind`.
+    fn gives_initial_value(self, kind: MapKind) -> bool {
+        self == Runner::Any || kind == MapKind::Kconfig
+    }
+}
+
 /// The blob under construction, in the target byte order.
 struct Blob {
     data: Vec<u8>,
@@ -314,7 +331,7 @@ impl Gen<'_> {
     /// Copies the ctx's verifier log settings into an attr, for a runner
     /// that can give them.
     fn log_fields(&mut self, level: usize, size: usize, buf: usize) {
-        if self.runner == Runner::Kernel {
+        if !self.runner.gives_log() {
             return;
         }
         self.ctx_to_blob(BPF_W, ctx::LOG_LEVEL, level);
@@ -450,7 +467,7 @@ impl Gen<'_> {
         inner_slot: Option<usize>,
     ) {
         let at = a.at;
-        if let Some(i) = ctx_idx.filter(|_| self.runner == Runner::Any) {
+        if let Some(i) = ctx_idx.filter(|_| self.runner.gives_max_entries()) {
             let keep = self.a.label();
             self.a.ldx(BPF_W, R0, R6, ctx::map_max_entries(i) as i16);
             self.a.jmp_imm(BPF_JEQ, R0, 0, keep);
@@ -474,11 +491,7 @@ impl Gen<'_> {
         let upd = self.b.zeroed(32, 8);
         // The fd is still in r0: no reload from the slot.
         self.st_blob(BPF_W, upd + attr::ELEM_MAP_FD, R0);
-        let from_ctx = match self.runner {
-            Runner::Any => true,
-            Runner::Kernel => m.kind == MapKind::Kconfig,
-        };
-        if let Some(i) = ctx_idx.filter(|_| from_ctx) {
+        if let Some(i) = ctx_idx.filter(|_| self.runner.gives_initial_value(m.kind)) {
             // A non-zero initial_value in the ctx replaces the object's data.
             let keep = self.a.label();
             self.a.ldx(BPF_DW, R3, R6, ctx::map_initial_value(i) as i16);
@@ -604,7 +617,7 @@ impl Gen<'_> {
         // attr, so one 64-bit copy moves both whatever the byte order.
         const _: () =
             assert!(ctx::LOG_SIZE == ctx::LOG_LEVEL + 4 && attr::LOG_SIZE == attr::LOG_LEVEL + 4);
-        if self.runner != Runner::Kernel {
+        if self.runner.gives_log() {
             self.ctx_to_blob(BPF_DW, ctx::LOG_LEVEL, at + attr::LOG_LEVEL);
             self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, at + attr::LOG_BUF);
         }
