@@ -24,7 +24,10 @@ gen skeleton options:
                      reads no verifier log settings and no overrides from its ctx
   --endian ORDER     little, big or both (default: both for rust-*, host for c)
   --name NAME        skeleton and object name (default: file name without .o)
-  -o FILE            write here atomically (default: stdout)
+  -o FILE            write FILE (default, or -: stdout): a regular file is
+                     replaced atomically, keeping its permissions; a symbolic
+                     link is followed (a dangling one gets its target
+                     created); a device or FIFO is written in place
   --fault-inject     test build: the loader can fail any of its steps on
                      request (rust-kernel, rust-user); lists the steps
 
@@ -198,31 +201,9 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
         None | Some("-") => std::io::stdout()
             .write_all(text.as_bytes())
             .map_err(|e| e.to_string()),
-        Some(path) => write_atomic(path, text.as_bytes()),
+        Some(path) => bpf_lskel::output::write(Path::new(path), text.as_bytes())
+            .map_err(|e| e.to_string()),
     }
-}
-
-/// Writes via a temporary file in the same directory and a rename, so a
-/// failure never leaves a partial file behind.
-fn write_atomic(path: &str, bytes: &[u8]) -> Result<(), String> {
-    let p = Path::new(path);
-    let dir = p
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file = p
-        .file_name()
-        .ok_or_else(|| format!("{path}: not a file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        file.to_string_lossy(),
-        std::process::id()
-    ));
-    let res = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, p));
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.map_err(|e| format!("{path}: {e}"))
 }
 
 #[cfg(target_os = "linux")]
