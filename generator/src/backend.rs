@@ -10,6 +10,7 @@ use crate::btf;
 use crate::ctx;
 use crate::error::Error;
 use crate::gen::{Loader, Runner};
+use crate::names::{self, code, Scope, Syntax};
 use crate::plan::{MapKind, Plan};
 use crate::progtype;
 use crate::Endian;
@@ -59,28 +60,32 @@ pub fn render(lang: Lang, plan: &Plan, loaders: &[Loader], o: &Options) -> Resul
             "the C back end has no fault injection skeleton".into(),
         ));
     }
+    names::check_skeleton_name(&o.name)?;
     match lang {
         Lang::RustKernel => {
             crate::typed::check_kernel(plan)?;
-            Ok(rust(plan, loaders, o, true))
+            rust(plan, loaders, o, true)
         }
-        Lang::RustUser => Ok(rust(plan, loaders, o, false)),
-        Lang::C => Ok(c(plan, loaders, o)),
+        Lang::RustUser => rust(plan, loaders, o, false),
+        Lang::C => c(plan, loaders, o),
     }
 }
 
 /// A global (not static) variable of a global data map, from its DATASEC.
-pub(crate) struct Var {
-    pub(crate) name: String,
+pub struct Var {
+    /// The variable's name.
+    pub name: String,
     /// The BTF id of the variable's type.
-    pub(crate) type_id: u32,
-    pub(crate) offset: u32,
-    pub(crate) size: u32,
+    pub type_id: u32,
+    /// Offset in the map's value.
+    pub offset: u32,
+    /// Size in bytes.
+    pub size: u32,
 }
 
 /// The global variables of map `i`, by offset then name; empty when its
 /// value type is not a DATASEC.
-pub(crate) fn data_vars(plan: &Plan, i: usize) -> Vec<Var> {
+pub fn data_vars(plan: &Plan, i: usize) -> Vec<Var> {
     let m = &plan.maps[i];
     let Some(t) = plan
         .btf
@@ -141,82 +146,169 @@ fn c_literal(out: &mut String, bytes: &[u8]) {
     out.push('"');
 }
 
-pub(crate) fn camel(s: &str) -> String {
-    s.split('_')
-        .filter(|p| !p.is_empty())
+/// Names of the Rust skeleton's module level that the skeleton itself uses
+/// or that its code names unqualified.
+const RUST_ITEMS: &[&str] = &[
+    "INSNS",
+    "DATA",
+    "MAP_NAMES",
+    "PROG_NAMES",
+    "CTX_SIZE",
+    "FAULT_STEPS",
+    "MAPS",
+    "PROGS",
+    "SPEC",
+    "KCONFIG_VALUE",
+    "take",
+    "put",
+    "kernel_version",
+    "dec",
+    "tristate",
+    "kchar",
+    "imp",
+    "kernel",
+    "core",
+    "std",
+    "alloc",
+    "LoadError",
+    "LoaderSpec",
+    "MapSpec",
+    "Object",
+    "ProgSpec",
+    "Fd",
+    "Result",
+    "Option",
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Self",
+    "Copy",
+    "Clone",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "usize",
+    "isize",
+    "bool",
+    "str",
+    "char",
+    "f32",
+    "f64",
+];
+
+/// Methods of a kernel skeleton that are not a program's or a map's.
+const RUST_METHODS: &[&str] = &["load", "object", "open", "attach", "detach", "destroy"];
+
+/// The accessor names of a kernel skeleton: one per program, then one per
+/// map. A program named like one of the skeleton's own methods gets
+/// `_prog`, a map named like a program or such a method `_map`.
+fn accessors(plan: &Plan) -> (Vec<String>, Vec<String>) {
+    let progs: Vec<String> = plan
+        .progs
+        .iter()
         .map(|p| {
-            let mut c = p.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
+            let b = names::base(&p.name);
+            if RUST_METHODS.contains(&b.as_str()) {
+                format!("{b}_prog")
+            } else {
+                b
+            }
         })
-        .collect()
+        .collect();
+    let maps = plan
+        .maps
+        .iter()
+        .map(|m| {
+            if progs.contains(&m.ident) || RUST_METHODS.contains(&m.ident.as_str()) {
+                format!("{}_map", m.ident)
+            } else {
+                m.ident.clone()
+            }
+        })
+        .collect();
+    (progs, maps)
 }
 
-fn rust_ident(s: &str) -> String {
-    raw_if_keyword(s)
-}
-
-/// `s` as a Rust identifier: raw (`r#`) when it is a keyword, reserved ones included.
-pub(crate) fn raw_if_keyword(s: &str) -> String {
-    const KEYWORDS: &[&str] = &[
-        "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn",
-        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
-        "return", "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe",
-        "use", "where", "while", "async", "await", "dyn", "try", "gen", "abstract", "become",
-        "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield",
-    ];
-    if KEYWORDS.contains(&s) {
-        format!("r#{s}")
-    } else {
-        s.to_string()
+/// Indents the body of the wrapper module, leaving the continuation lines
+/// of string literals (after a line ending in `\`) as they are.
+fn indent_module(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + body.len() / 8);
+    let mut in_literal = false;
+    for line in body.lines() {
+        if !in_literal && !line.is_empty() {
+            out.push_str("    ");
+        }
+        out.push_str(line);
+        out.push('\n');
+        in_literal = line.ends_with('\\');
     }
+    out
 }
 
-fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
-    let mut s = String::new();
-    let ty = camel(&o.name);
-    let _ = writeln!(s, "// SPDX-License-Identifier: GPL-2.0");
+fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<String, Error> {
+    let mut items = Scope::with_reserved("the Rust skeleton's items", RUST_ITEMS);
+    let ty = names::camel(&o.name);
+    items.claim(&ty, format!("the skeleton name {}", code(&o.name)))?;
+    let mut head = String::new();
+    let _ = writeln!(head, "// SPDX-License-Identifier: GPL-2.0");
     let _ = writeln!(
-        s,
-        "// GENERATED by bpf-lskel from `{}`: do not edit.",
-        o.source
+        head,
+        "// GENERATED by bpf-lskel from {}: do not edit.",
+        code(&o.source)
     );
-    let _ = writeln!(s, "// Regenerate with: {}", o.command);
-    s.push('\n');
-    let _ = writeln!(s, "//! Light skeleton for the BPF object `{}`.", o.source);
-    s.push_str("//!\n");
-    s.push_str(
-        "//! [`INSNS`] is a `BPF_PROG_TYPE_SYSCALL` loader program and [`DATA`] its blob: run\n",
+    let _ = writeln!(head, "// Regenerate with: {}", code(&o.command));
+    head.push_str("//\n");
+    let _ = writeln!(
+        head,
+        "// Light skeleton for the BPF object {}.",
+        code(&o.source)
     );
-    s.push_str(
-        "//! together, they load the object's BTF, create its maps and load its programs inside\n",
-    );
-    s.push_str("//! the kernel. Both exist for each byte order, selected by `target_endian`.\n");
-    s.push_str("//!\n");
-    s.push_str(
-        "//! Global data maps start with the contents the object was compiled with, which the\n",
+    head.push_str("//\n");
+    head.push_str(
+        "// `INSNS` is a `BPF_PROG_TYPE_SYSCALL` loader program and `DATA` its blob: run\n\
+         // together, they load the object's BTF, create its maps and load its programs inside\n\
+         // the kernel. Both exist for each byte order, selected by `target_endian`.\n\
+         //\n\
+         // Global data maps start with the contents the object was compiled with, which the\n",
     );
     if kernel {
-        s.push_str("//! blob carries (`.kconfig` excepted: the skeleton passes its values). The same bytes\n");
-        s.push_str("//! are exported as `*_INITIAL` constants so users can check sizes.\n");
-    } else {
-        s.push_str(
-            "//! blob carries; `initial_value: None` keeps them. The same bytes are exported as\n",
+        head.push_str(
+            "// blob carries (`.kconfig` excepted: the skeleton passes its values). The same bytes\n\
+             // are exported as `*_INITIAL` constants so users can check sizes.\n",
         );
-        s.push_str("//! `*_INITIAL` constants so users can check sizes or build a replacement.\n");
+    } else {
+        head.push_str(
+            "// blob carries. The same bytes are exported as `*_INITIAL` constants so users can\n\
+             // check sizes or build a replacement to pass as the map's initial value.\n",
+        );
     }
     if let Some(l) = loaders.first().filter(|l| !l.steps.is_empty()) {
-        s.push_str("//!\n");
+        head.push_str("//\n");
         let _ = writeln!(
-            s,
-            "//! Test build with fault injection: the loader can fail each of its {} steps\n\
-             //! ([`FAULT_STEPS`]) on request, through two fields after the descriptors in its ctx.",
+            head,
+            "// Test build with fault injection: the loader can fail each of its {} steps\n\
+             // (`FAULT_STEPS`) on request, through two fields after the descriptors in its ctx.",
             l.steps.len()
         );
     }
-    s.push('\n');
-    s.push_str("// Not every user needs every constant and accessor.\n#![allow(dead_code)]\n\n");
+    head.push_str(
+        "//\n\
+         // The items live in a private module, re-exported, so that the file works both as a\n\
+         // module of its own and `include!`d; not every user needs every item.\n",
+    );
+    head.push('\n');
+    let mut s = String::new();
     if kernel {
         s.push_str("use kernel::bpf::{\n    loader::{LoadError, LoaderSpec, MapSpec, Object, ProgSpec},\n    Fd,\n};\n\n");
     }
@@ -237,12 +329,14 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         byte_literal(&mut s, &l.data);
         s.push_str(";\n\n");
     }
-    s.push_str(&crate::typed::rust_helpers(plan));
+    s.push_str(&crate::typed::rust_helpers(plan)?);
     for (i, m) in plan.maps.iter().enumerate() {
         if m.initial.is_none() {
             continue;
         }
+        let map = format!("map {}", code(&m.name));
         let up = m.ident.to_ascii_uppercase();
+        items.claim(&format!("{up}_INITIAL"), map.clone())?;
         for l in loaders {
             let e = l.endian.cfg_name();
             let v = plan
@@ -250,7 +344,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            let _ = writeln!(s, "/// Initial contents of map `{}` ({e}-endian).", m.name);
+            let _ = writeln!(s, "/// Initial contents of {map} ({e}-endian).");
             let _ = writeln!(s, "#[cfg(target_endian = \"{e}\")]");
             let _ = write!(s, "pub const {up}_INITIAL: &[u8] = ");
             byte_literal(&mut s, &v);
@@ -258,22 +352,24 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         }
         let vars = data_vars(plan, i);
         if !vars.is_empty() {
-            let _ = writeln!(
-                s,
-                "/// Offsets and sizes of the global variables in map `{}`.",
-                m.name
-            );
-            let _ = writeln!(s, "pub mod {} {{", rust_ident(&m.ident));
+            let module = names::ident(&m.ident, Syntax::Rust);
+            items.claim(&module, map.clone())?;
+            let mut consts = Scope::new(format!("module `{module}` of {map}"));
+            let _ = writeln!(s, "/// Offsets and sizes of the global variables in {map}.");
+            let _ = writeln!(s, "pub mod {module} {{");
             for v in vars {
-                let n = v.name.to_ascii_uppercase();
-                let _ = writeln!(s, "    /// Offset of `{}`.", v.name);
+                let n = names::base(&v.name).to_ascii_uppercase();
+                let var = format!("variable {}", code(&v.name));
+                consts.claim(&format!("{n}_OFFSET"), var.clone())?;
+                consts.claim(&format!("{n}_SIZE"), var.clone())?;
+                let _ = writeln!(s, "    /// Offset of {}.", code(&v.name));
                 let _ = writeln!(s, "    pub const {n}_OFFSET: usize = {};", v.offset);
-                let _ = writeln!(s, "    /// Size of `{}`.", v.name);
+                let _ = writeln!(s, "    /// Size of {}.", code(&v.name));
                 let _ = writeln!(s, "    pub const {n}_SIZE: usize = {};", v.size);
             }
             s.push_str("}\n\n");
         }
-        s.push_str(&crate::typed::rust_types(plan, i, &o.name));
+        s.push_str(&crate::typed::rust_types(plan, i, &o.name, &mut items)?);
     }
     let nm = plan.maps.len();
     let np = plan.progs.len();
@@ -318,16 +414,33 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         );
         for st in steps {
             if kernel {
-                let _ = writeln!(s, "    kernel::c_str!({st:?}),");
+                let _ = writeln!(s, "    kernel::c_str!({}),", names::rust_str(st));
             } else {
-                let _ = writeln!(s, "    {st:?},");
+                let _ = writeln!(s, "    {},", names::rust_str(st));
             }
         }
         s.push_str("];\n");
     }
-    if !kernel {
-        return s;
+    if kernel {
+        kernel_skeleton(&mut s, plan, o, &ty, steps.is_empty())?;
     }
+    let mut out = head;
+    out.push_str(
+        "#[allow(dead_code, non_camel_case_types, non_snake_case, non_upper_case_globals)]\nmod imp {\n",
+    );
+    out.push_str(&indent_module(&s));
+    out.push_str("}\n\npub use imp::*;\n");
+    Ok(out)
+}
+
+/// The kernel skeleton's specs, struct and methods.
+fn kernel_skeleton(
+    s: &mut String,
+    plan: &Plan,
+    o: &Options,
+    ty: &str,
+    plain: bool,
+) -> Result<(), Error> {
     s.push('\n');
     let maps: Vec<String> = plan
         .maps
@@ -335,55 +448,58 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
         .enumerate()
         .map(|(i, m)| {
             format!(
-                "MapSpec {{\nname: kernel::c_str!({:?}),\ninitial_value: {},\n}}",
-                m.name,
+                "MapSpec {{\nname: kernel::c_str!({}),\ninitial_value: {},\n}}",
+                names::rust_str(&m.name),
                 crate::typed::kernel_initial(plan, i)
             )
         })
         .collect();
-    s.push_str(&crate::typed::kernel_items(plan));
-    static_array(&mut s, "MAPS", "MapSpec", &maps);
+    s.push_str(&crate::typed::kernel_items(plan)?);
+    static_array(s, "MAPS", "MapSpec", &maps);
     let progs: Vec<String> = plan
         .progs
         .iter()
         .map(|p| {
             format!(
-                "ProgSpec {{\nname: kernel::c_str!({:?}),\n}}",
-                p.name.chars().take(15).collect::<String>()
+                "ProgSpec {{\nname: kernel::c_str!({}),\n}}",
+                names::rust_str(&p.name.chars().take(15).collect::<String>())
             )
         })
         .collect();
-    static_array(&mut s, "PROGS", "ProgSpec", &progs);
+    static_array(s, "PROGS", "ProgSpec", &progs);
     let _ = writeln!(s, "/// What [`{ty}::load`] runs.");
     s.push_str("pub static SPEC: LoaderSpec = LoaderSpec {\n    insns: INSNS,\n    data: DATA,\n    maps: &MAPS,\n    progs: &PROGS,\n};\n\n");
     let _ = writeln!(
         s,
-        "/// The loaded `{}` object: its maps and programs.",
-        o.source
+        "/// The loaded {} object: its maps and programs.",
+        code(&o.source)
     );
     let _ = writeln!(s, "pub struct {ty} {{\n    obj: Object,\n}}\n");
     let _ = writeln!(s, "impl {ty} {{");
     s.push_str("    /// Runs the loader in the kernel: BTF, maps and programs.\n");
-    if steps.is_empty() {
+    if plain {
         s.push_str("    pub fn load() -> Result<Self, LoadError> {\n        Ok(Self { obj: SPEC.load()? })\n    }\n");
     } else {
         s.push_str("    ///\n    /// Fault injection may fail any of the loader's steps.\n");
         s.push_str("    pub fn load() -> Result<Self, LoadError> {\n        Ok(Self {\n            obj: SPEC.load_fault_injected(&FAULT_STEPS)?,\n        })\n    }\n");
     }
     s.push_str("\n    /// The underlying object.\n    pub fn object(&self) -> &Object {\n        &self.obj\n    }\n");
+    let mut methods = Scope::with_reserved(format!("the methods of `{ty}`"), RUST_METHODS);
+    let (prog_acc, map_acc) = accessors(plan);
     for (j, p) in plan.progs.iter().enumerate() {
         let what = match p.attach_target.as_ref() {
             Some((t, _)) if p.expected_attach_type == progtype::ATTACH_TRACE_ITER => {
-                format!("iterator `{t}`")
+                format!("iterator {}", code(t))
             }
-            Some((t, _)) => format!("program attaching to `{t}`"),
-            None => format!("program in section `{}`", p.section),
+            Some((t, _)) => format!("program attaching to {}", code(t)),
+            None => format!("program in section {}", code(&p.section)),
         };
-        let _ = writeln!(s, "\n    /// The {what} (`{}`).", p.name);
+        let f = names::ident(&prog_acc[j], Syntax::Rust);
+        methods.claim(&f, format!("program {}", code(&p.name)))?;
+        let _ = writeln!(s, "\n    /// The {what} ({}).", code(&p.name));
         let _ = writeln!(
             s,
-            "    pub fn {}(&self) -> &Fd {{\n        self.obj.prog({j})\n    }}",
-            rust_ident(&p.name)
+            "    pub fn {f}(&self) -> &Fd {{\n        self.obj.prog({j})\n    }}"
         );
     }
     for (i, m) in plan.maps.iter().enumerate() {
@@ -394,31 +510,31 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> String {
             MapKind::Bss => "zero-initialised global data map",
             MapKind::Kconfig => "kconfig values map (frozen)",
         };
-        let _ = writeln!(s, "\n    /// The {kind} `{}`.", m.name);
-        let accessor = if plan.progs.iter().any(|p| p.name == m.ident) {
-            format!("{}_map", m.ident)
-        } else {
-            m.ident.clone()
-        };
+        let f = names::ident(&map_acc[i], Syntax::Rust);
+        methods.claim(&f, format!("map {}", code(&m.name)))?;
+        let _ = writeln!(s, "\n    /// The {kind} {}.", code(&m.name));
         let _ = writeln!(
             s,
-            "    pub fn {}(&self) -> &Fd {{\n        self.obj.map({i})\n    }}",
-            rust_ident(&accessor)
+            "    pub fn {f}(&self) -> &Fd {{\n        self.obj.map({i})\n    }}"
         );
     }
-    s.push_str(&crate::typed::kernel_accessors(plan, &o.name));
+    s.push_str(&crate::typed::kernel_accessors(
+        plan,
+        &o.name,
+        &mut methods,
+    )?);
     s.push_str("}\n");
-    s
+    Ok(())
 }
 
 /// A list of names, one per line with its index, which rustfmt keeps as is.
-fn name_list<'a>(s: &mut String, name: &str, names: impl ExactSizeIterator<Item = &'a str>) {
-    let n = names.len();
+fn name_list<'a>(s: &mut String, name: &str, list: impl ExactSizeIterator<Item = &'a str>) {
+    let n = list.len();
     if n == 0 {
         let _ = writeln!(s, "pub const {name}: [&str; 0] = [];\n");
         return;
     }
-    let items: Vec<String> = names.map(|x| format!("{x:?},")).collect();
+    let items: Vec<String> = list.map(|x| format!("{},", names::rust_str(x))).collect();
     let w = items.iter().map(String::len).max().unwrap_or(0);
     let _ = writeln!(s, "pub const {name}: [&str; {n}] = [");
     for (i, x) in items.iter().enumerate() {
@@ -465,40 +581,55 @@ fn static_array(s: &mut String, name: &str, ty: &str, items: &[String]) {
     }
 }
 
-fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> String {
+fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     let mut s = String::new();
     let n = &o.name;
+    let mut map_scope = Scope::new(format!("the map members of `struct {n}`"));
+    let mut maps = Vec::with_capacity(plan.maps.len());
+    for m in &plan.maps {
+        let id = names::ident(&m.ident, Syntax::C);
+        map_scope.claim(&id, format!("map {}", code(&m.name)))?;
+        maps.push(id);
+    }
+    let mut prog_scope = Scope::new(format!("the program members of `struct {n}`"));
+    let mut progs = Vec::with_capacity(plan.progs.len());
+    for p in &plan.progs {
+        let id = names::ident(&p.name, Syntax::C);
+        prog_scope.claim(&id, format!("program {}", code(&p.name)))?;
+        progs.push(id);
+    }
     let guard = format!("__{}_SKEL_H__", n.to_ascii_uppercase());
     s.push_str("/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n");
     let _ = writeln!(
         s,
         "/* GENERATED by bpf-lskel from {}: do not edit. */",
-        o.source
+        code(&o.source)
     );
-    let _ = writeln!(s, "/* Regenerate with: {} */", o.command);
+    let _ = writeln!(s, "/* Regenerate with: {} */", code(&o.command));
     let _ = writeln!(s, "#ifndef {guard}\n#define {guard}\n");
     s.push_str("#include <bpf/skel_internal.h>\n\n");
     let _ = writeln!(s, "struct {n} {{\n\tstruct bpf_loader_ctx ctx;");
     if !plan.maps.is_empty() {
         s.push_str("\tstruct {\n");
-        for m in &plan.maps {
-            let _ = writeln!(s, "\t\tstruct bpf_map_desc {};", m.ident);
+        for m in &maps {
+            let _ = writeln!(s, "\t\tstruct bpf_map_desc {m};");
         }
         s.push_str("\t} maps;\n");
     }
     s.push_str("\tstruct {\n");
-    for p in &plan.progs {
-        let _ = writeln!(s, "\t\tstruct bpf_prog_desc {};", p.name);
+    for p in &progs {
+        let _ = writeln!(s, "\t\tstruct bpf_prog_desc {p};");
     }
     s.push_str("\t} progs;\n\tstruct {\n");
-    for p in &plan.progs {
-        let _ = writeln!(s, "\t\tint {}_fd;", p.name);
+    for p in &progs {
+        let _ = writeln!(s, "\t\tint {p}_fd;");
     }
     s.push_str("\t} links;\n};\n\n");
-    let attachable: Vec<_> = plan
+    let attachable: Vec<(&str, String)> = plan
         .progs
         .iter()
-        .filter_map(|p| {
+        .zip(&progs)
+        .filter_map(|(p, id)| {
             let call = match (p.prog_type, p.expected_attach_type) {
                 (progtype::PROG_TRACING, progtype::ATTACH_TRACE_ITER) => {
                     "skel_link_create(prog_fd, 0, BPF_TRACE_ITER)".to_string()
@@ -508,18 +639,20 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> String {
                 }
                 (progtype::PROG_RAW_TRACEPOINT, _) => {
                     let tp = p.section.split_once('/').map(|x| x.1)?;
-                    format!("skel_raw_tracepoint_open(\"{tp}\", prog_fd)")
+                    format!(
+                        "skel_raw_tracepoint_open({}, prog_fd)",
+                        names::c_str(tp.as_bytes())
+                    )
                 }
                 _ => return None,
             };
-            Some((p, call))
+            Some((id.as_str(), call))
         })
         .collect();
     for (p, call) in &attachable {
         let _ = writeln!(
             s,
-            "static inline int\n{n}__{p}__attach(struct {n} *skel)\n{{\n\tint prog_fd = skel->progs.{p}.prog_fd;\n\tint fd = {call};\n\n\tif (fd > 0)\n\t\tskel->links.{p}_fd = fd;\n\treturn fd;\n}}\n",
-            p = p.name
+            "static inline int\n{n}__{p}__attach(struct {n} *skel)\n{{\n\tint prog_fd = skel->progs.{p}.prog_fd;\n\tint fd = {call};\n\n\tif (fd > 0)\n\t\tskel->links.{p}_fd = fd;\n\treturn fd;\n}}\n"
         );
     }
     let _ = writeln!(
@@ -527,20 +660,20 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> String {
         "static inline int\n{n}__attach(struct {n} *skel)\n{{\n\tint ret = 0;\n"
     );
     for (p, _) in &attachable {
-        let _ = writeln!(s, "\tret = ret < 0 ? ret : {n}__{}__attach(skel);", p.name);
+        let _ = writeln!(s, "\tret = ret < 0 ? ret : {n}__{p}__attach(skel);");
     }
     s.push_str("\treturn ret < 0 ? ret : 0;\n}\n\n");
     let _ = writeln!(s, "static inline void\n{n}__detach(struct {n} *skel)\n{{");
-    for p in &plan.progs {
-        let _ = writeln!(s, "\tskel_closenz(skel->links.{}_fd);", p.name);
+    for p in &progs {
+        let _ = writeln!(s, "\tskel_closenz(skel->links.{p}_fd);");
     }
     s.push_str("}\n\n");
     let _ = writeln!(s, "static void\n{n}__destroy(struct {n} *skel)\n{{\n\tif (!skel)\n\t\treturn;\n\t{n}__detach(skel);");
-    for p in &plan.progs {
-        let _ = writeln!(s, "\tskel_closenz(skel->progs.{}.prog_fd);", p.name);
+    for p in &progs {
+        let _ = writeln!(s, "\tskel_closenz(skel->progs.{p}.prog_fd);");
     }
-    for m in &plan.maps {
-        let _ = writeln!(s, "\tskel_closenz(skel->maps.{}.map_fd);", m.ident);
+    for m in &maps {
+        let _ = writeln!(s, "\tskel_closenz(skel->maps.{m}.map_fd);");
     }
     s.push_str("\tskel_free(skel);\n}\n\n");
     let _ = writeln!(
@@ -580,5 +713,5 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> String {
         "static inline struct {n} *\n{n}__open_and_load(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = {n}__open();\n\tif (!skel)\n\t\treturn NULL;\n\tif ({n}__load(skel)) {{\n\t\t{n}__destroy(skel);\n\t\treturn NULL;\n\t}}\n\treturn skel;\n}}\n"
     );
     let _ = writeln!(s, "#endif /* {guard} */");
-    s
+    Ok(s)
 }

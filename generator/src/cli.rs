@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use bpf_lskel::backend::{self, Lang, Options};
 use bpf_lskel::gen::{generate_with, GenOptions, Runner};
-use bpf_lskel::{generate, plan, Endian, Plan};
+use bpf_lskel::{generate, names, Endian, Plan};
 
 const USAGE: &str = "\
 Usage: bpf-lskel gen skeleton [-L] OBJ [options]
@@ -113,7 +113,9 @@ fn read_obj(path: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{path}: {e}"))
 }
 
-/// The skeleton name: `--name`, else the file name without `.o`, sanitised.
+/// The skeleton name: `--name`, which must be an identifier (the back ends
+/// check), else the file name without `.o` made one: other characters
+/// become `_`, and a keyword gets a `_` suffix.
 fn skel_name(c: &Common) -> String {
     match &c.name {
         Some(n) => n.clone(),
@@ -122,7 +124,12 @@ fn skel_name(c: &Common) -> String {
                 .file_name()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            plan::sanitize_ident(base.strip_suffix(".o").unwrap_or(&base))
+            let n = names::base(base.strip_suffix(".o").unwrap_or(&base));
+            if names::check_skeleton_name(&n).is_ok() {
+                n
+            } else {
+                format!("{n}_")
+            }
         }
     }
 }
@@ -196,13 +203,14 @@ fn gen_skeleton(args: &[String]) -> Result<(), String> {
         source: obj_base,
         command: command.join(" "),
     };
-    let text = backend::render(lang, &plan, &loaders, &o).map_err(|e| e.to_string())?;
+    let text = backend::render(lang, &plan, &loaders, &o).map_err(|e| format!("{}: {e}", c.obj))?;
     match opt(&c, "-o") {
         None | Some("-") => std::io::stdout()
             .write_all(text.as_bytes())
             .map_err(|e| e.to_string()),
-        Some(path) => bpf_lskel::output::write(Path::new(path), text.as_bytes())
-            .map_err(|e| e.to_string()),
+        Some(path) => {
+            bpf_lskel::output::write(Path::new(path), text.as_bytes()).map_err(|e| e.to_string())
+        }
     }
 }
 

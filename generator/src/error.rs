@@ -60,6 +60,29 @@ pub enum Error {
         /// The limit.
         max: usize,
     },
+    /// Two names of the object (or one and the skeleton's own) become the
+    /// same identifier in one scope of the generated source.
+    #[error("{first} and {second} both become `{ident}` in {scope}: rename one of them")]
+    Name {
+        /// The scope, e.g. "the C skeleton's program members".
+        scope: String,
+        /// The identifier both would take.
+        ident: String,
+        /// What claimed it first.
+        first: String,
+        /// What claimed it second.
+        second: String,
+    },
+    /// A name cannot be used in generated source.
+    #[error("{what} `{name}` cannot be used: {why}")]
+    BadName {
+        /// What the name names.
+        what: String,
+        /// The name, escaped for printing.
+        name: String,
+        /// Why not.
+        why: String,
+    },
     /// The loader program could not be assembled.
     #[error("assembler: {0}")]
     Asm(String),

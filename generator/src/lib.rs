@@ -18,6 +18,7 @@ pub mod error;
 pub mod gen;
 pub mod insn;
 pub mod kconfig;
+pub mod names;
 pub mod output;
 pub mod plan;
 pub mod progtype;

@@ -276,18 +276,6 @@ pub fn internal_map_name(obj_name: &str, sec_name: &str) -> String {
         .collect()
 }
 
-/// A C identifier from arbitrary text.
-pub fn sanitize_ident(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    out
-}
-
 fn is_data_sec(name: &str, prefix: &str) -> bool {
     name == prefix
         || name
@@ -667,7 +655,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             .ok_or_else(|| Self::map_err(map, "definition is not a struct"))?;
         let mut m = MapPlan {
             name: map.chars().take(OBJ_NAME_LEN).collect(),
-            ident: sanitize_ident(map),
+            ident: crate::names::base(map),
             kind: MapKind::Btf,
             map_type: 0,
             key_size: 0,
@@ -1038,7 +1026,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             self.map_at.insert((sec.index, 0), self.maps.len());
             self.maps.push(MapPlan {
                 name: internal_map_name(&self.obj_name, &sec.name),
-                ident: sanitize_ident(sec.name.trim_start_matches('.')),
+                ident: crate::names::base(sec.name.trim_start_matches('.')),
                 kind,
                 map_type: MAP_ARRAY,
                 key_size: 4,

@@ -14,9 +14,9 @@
 
 use std::fmt::Write as _;
 
-use crate::backend::{camel, raw_if_keyword};
 use crate::btf::{self, Btf};
 use crate::error::Error;
+use crate::names::{self, code, Scope, Syntax};
 use crate::plan::{KconfigType, MapKind, Plan};
 
 /// Largest value the kernel accessors copy on the stack at once.
@@ -124,24 +124,29 @@ struct Field {
     ty: Ty,
 }
 
-fn rust_ident(s: &str) -> String {
-    raw_if_keyword(&crate::plan::sanitize_ident(s).to_ascii_lowercase())
+/// A variable's field name: its identifier characters, in its own case,
+/// as in C (`int a, A;` are two fields).
+fn field_base(name: &str) -> String {
+    names::base(name)
 }
 
 /// The typed fields of map `i`, sorted by offset; empty if it has none.
-/// Variables that are empty, overrun the map's value or whose Rust name an
-/// earlier one took get no field.
-fn fields(plan: &Plan, i: usize) -> Vec<Field> {
-    let value_size = u64::from(plan.maps[i].value_size);
+/// Variables that are empty or overrun the map's value get no field; two
+/// whose field names are the same are an error.
+fn fields(plan: &Plan, i: usize) -> Result<Vec<Field>, Error> {
+    let m = &plan.maps[i];
+    let value_size = u64::from(m.value_size);
     let mut out: Vec<Field> = Vec::new();
+    let mut scope = Scope::new(format!(
+        "the fields of the typed struct of map {}",
+        code(&m.name)
+    ));
     for v in crate::backend::data_vars(plan, i) {
         if v.size == 0 || u64::from(v.offset) + u64::from(v.size) > value_size {
             continue;
         }
-        let ident = rust_ident(&v.name);
-        if out.iter().any(|f| f.ident == ident) {
-            continue;
-        }
+        let ident = names::ident(&field_base(&v.name), Syntax::Rust);
+        scope.claim(&ident, format!("variable {}", code(&v.name)))?;
         out.push(Field {
             ty: rust_ty(&plan.btf, v.type_id, v.size, 0),
             name: v.name,
@@ -149,12 +154,16 @@ fn fields(plan: &Plan, i: usize) -> Vec<Field> {
             offset: v.offset,
         });
     }
-    out
+    Ok(out)
 }
 
 /// The name of the typed struct of map `i` in a skeleton named `skel`.
 fn struct_name(plan: &Plan, i: usize, skel: &str) -> String {
-    format!("{}{}", camel(skel), camel(&plan.maps[i].ident))
+    format!(
+        "{}{}",
+        names::camel(skel),
+        names::camel(&plan.maps[i].ident)
+    )
 }
 
 /// `off + size * k`, without the terms clippy calls identities.
@@ -209,16 +218,21 @@ fn encode(ty: &Ty, val: &str, buf: &str, off: u32, indent: &str) -> String {
 }
 
 /// Whether any map gets a typed struct.
-fn any_typed(plan: &Plan) -> bool {
-    (0..plan.maps.len()).any(|i| plan.maps[i].initial.is_some() && !fields(plan, i).is_empty())
+fn any_typed(plan: &Plan) -> Result<bool, Error> {
+    for (i, m) in plan.maps.iter().enumerate() {
+        if m.initial.is_some() && !fields(plan, i)?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The byte helpers typed structs use, once per skeleton.
-pub fn rust_helpers(plan: &Plan) -> String {
-    if !any_typed(plan) {
-        return String::new();
+pub fn rust_helpers(plan: &Plan) -> Result<String, Error> {
+    if !any_typed(plan)? {
+        return Ok(String::new());
     }
-    "/// `N` bytes of `b` at `at`.\n\
+    Ok("/// `N` bytes of `b` at `at`.\n\
      fn take<const N: usize>(b: &[u8], at: usize) -> [u8; N] {\n    \
          let mut v = [0; N];\n    \
          v.copy_from_slice(&b[at..at + N]);\n    \
@@ -228,28 +242,30 @@ pub fn rust_helpers(plan: &Plan) -> String {
      fn put(b: &mut [u8], at: usize, x: &[u8]) {\n    \
          b[at..at + x.len()].copy_from_slice(x);\n\
      }\n\n"
-        .to_string()
+        .to_string())
 }
 
-/// The typed struct of global data map `i`, if it has typed variables.
-pub fn rust_types(plan: &Plan, i: usize, skel: &str) -> String {
+/// The typed struct of global data map `i`, if it has typed variables;
+/// its name is claimed in `items`.
+pub fn rust_types(plan: &Plan, i: usize, skel: &str, items: &mut Scope) -> Result<String, Error> {
     let m = &plan.maps[i];
-    let fs = fields(plan, i);
+    let fs = fields(plan, i)?;
     if m.initial.is_none() || fs.is_empty() {
-        return String::new();
+        return Ok(String::new());
     }
     let name = struct_name(plan, i, skel);
+    items.claim(&name, format!("the typed struct of map {}", code(&m.name)))?;
     let size = m.value_size;
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "/// The global variables of map `{}`, typed (static ones are left out).",
-        m.name
+        "/// The global variables of map {}, typed (static ones are left out).",
+        code(&m.name)
     );
     s.push_str("#[derive(Clone, Copy, Debug, PartialEq, Eq)]\n");
     let _ = writeln!(s, "pub struct {name} {{");
     for f in &fs {
-        let _ = writeln!(s, "    /// `{}`, at offset {}.", f.name, f.offset);
+        let _ = writeln!(s, "    /// {}, at offset {}.", code(&f.name), f.offset);
         let _ = writeln!(s, "    pub {}: {},", f.ident, f.ty.name());
     }
     s.push_str("}\n\n");
@@ -282,7 +298,7 @@ pub fn rust_types(plan: &Plan, i: usize, skel: &str) -> String {
         ));
     }
     s.push_str("    }\n}\n\n");
-    s
+    Ok(s)
 }
 
 /// Checks that the kernel back end can provide every `.kconfig` value.
@@ -297,6 +313,15 @@ pub fn check_kernel(plan: &Plan) -> Result<(), Error> {
                 )
             }
             n if n.starts_with("CONFIG_") => {
+                // The name becomes a `cfg!` predicate: Kconfig symbols are
+                // identifier characters only.
+                if !names::is_word(n) {
+                    return Err(Error::BadName {
+                        what: "`.kconfig` extern".into(),
+                        name: n.escape_debug().to_string(),
+                        why: "a Kconfig symbol is made of letters, digits and `_`".into(),
+                    });
+                }
                 matches!(
                     v.ty,
                     KconfigType::Bool | KconfigType::Tristate | KconfigType::Char
@@ -327,7 +352,7 @@ fn kernel_kconfig(plan: &Plan, size: u32) -> String {
     let _ = writeln!(s, "pub static KCONFIG_VALUE: [u8; {size}] = {{");
     let _ = writeln!(s, "    let mut v = [0u8; {size}];");
     for k in &plan.kconfig {
-        let _ = writeln!(s, "    // `{}`.", k.name);
+        let _ = writeln!(s, "    // {}.", code(&k.name));
         let n = &k.name;
         let value = match n.as_str() {
             "LINUX_KERNEL_VERSION" => "kernel_version()",
@@ -401,13 +426,14 @@ fn kernel_kconfig_helpers() -> &'static str {
 
 /// Items a kernel skeleton needs before its `MapSpec`s: the `.kconfig`
 /// value, if the object has kconfig externs.
-pub fn kernel_items(plan: &Plan) -> String {
+pub fn kernel_items(plan: &Plan) -> Result<String, Error> {
     let Some(m) = plan.maps.iter().find(|m| m.kind == MapKind::Kconfig) else {
-        return String::new();
+        return Ok(String::new());
     };
+    check_kernel(plan)?;
     let mut s = kernel_kconfig_helpers().to_string();
     s.push_str(&kernel_kconfig(plan, m.value_size));
-    s
+    Ok(s)
 }
 
 /// The `initial_value` of map `i` in a kernel skeleton's `MapSpec`.
@@ -421,37 +447,45 @@ pub fn kernel_initial(plan: &Plan, i: usize) -> &'static str {
 
 /// Methods of a kernel skeleton reading and writing its global data
 /// through `kernel::bpf::Map`: whole values up to [`KERNEL_STACK_COPY`]
-/// bytes, and each variable up to that size.
-pub fn kernel_accessors(plan: &Plan, skel: &str) -> String {
+/// bytes, and each variable up to that size. Their names are claimed in
+/// `methods`.
+pub fn kernel_accessors(plan: &Plan, skel: &str, methods: &mut Scope) -> Result<String, Error> {
     let mut s = String::new();
     for (i, m) in plan.maps.iter().enumerate() {
-        let fs = fields(plan, i);
+        let fs = fields(plan, i)?;
         if m.initial.is_none() || fs.is_empty() {
             continue;
         }
         let writable = matches!(m.kind, MapKind::Data | MapKind::Bss);
         let id = &m.ident;
+        let what = format!("map {}", code(&m.name));
+        let mut method = |base: String, of: &str| -> Result<String, Error> {
+            let f = names::ident(&base, Syntax::Rust);
+            methods.claim(&f, format!("the accessor of {of}"))?;
+            Ok(f)
+        };
         let map = format!("kernel::bpf::Map::from_fd(self.obj.map({i}))?");
         if m.value_size <= KERNEL_STACK_COPY {
             let name = struct_name(plan, i, skel);
             let size = m.value_size;
-            let _ = writeln!(s, "\n    /// Reads the variables of map `{}`.", m.name);
+            let get = method(format!("{id}_value"), &what)?;
+            let _ = writeln!(s, "\n    /// Reads the variables of {what}.");
             let _ = writeln!(
                 s,
-                "    pub fn {id}_value(&self) -> kernel::error::Result<{name}> {{"
+                "    pub fn {get}(&self) -> kernel::error::Result<{name}> {{"
             );
             let _ = writeln!(s, "        let mut b = [0; {size}];");
             let _ = writeln!(s, "        {map}.read(0, &mut b)?;");
             let _ = writeln!(s, "        Ok({name}::from_bytes(&b))\n    }}");
             if writable {
+                let set = method(format!("set_{id}_value"), &what)?;
                 let _ = writeln!(
                     s,
-                    "\n    /// Writes the variables of map `{}` (other bytes keep theirs).",
-                    m.name
+                    "\n    /// Writes the variables of {what} (other bytes keep theirs)."
                 );
                 let _ = writeln!(
                     s,
-                    "    pub fn set_{id}_value(&self, v: &{name}) -> kernel::error::Result {{"
+                    "    pub fn {set}(&self, v: &{name}) -> kernel::error::Result {{"
                 );
                 let _ = writeln!(s, "        let map = {map};");
                 let _ = writeln!(s, "        let mut b = [0; {size}];");
@@ -461,18 +495,19 @@ pub fn kernel_accessors(plan: &Plan, skel: &str) -> String {
         for f in fs.iter().filter(|f| f.ty.size() <= KERNEL_STACK_COPY) {
             let size = f.ty.size();
             let ty = f.ty.name();
-            let fname = rust_ident(&format!("{id}_{}", f.name));
-            let _ = writeln!(s, "\n    /// Reads `{}` of map `{}`.", f.name, m.name);
+            let var = format!("{} of {what}", code(&f.name));
+            let get = method(format!("{id}_{}", field_base(&f.name)), &var)?;
+            let _ = writeln!(s, "\n    /// Reads {var}.");
             let _ = writeln!(
                 s,
-                "    pub fn {fname}(&self) -> kernel::error::Result<{ty}> {{"
+                "    pub fn {get}(&self) -> kernel::error::Result<{ty}> {{"
             );
             let _ = writeln!(s, "        let b = &mut [0u8; {size}];");
             let _ = writeln!(s, "        {map}.read({}, b)?;", f.offset);
             let _ = writeln!(s, "        Ok({})\n    }}", decode(&f.ty, "b", 0));
             if writable {
-                let set = rust_ident(&format!("set_{id}_{}", f.name));
-                let _ = writeln!(s, "\n    /// Writes `{}` of map `{}`.", f.name, m.name);
+                let set = method(format!("set_{id}_{}", field_base(&f.name)), &var)?;
+                let _ = writeln!(s, "\n    /// Writes {var}.");
                 let _ = writeln!(
                     s,
                     "    pub fn {set}(&self, v: {ty}) -> kernel::error::Result {{"
@@ -483,5 +518,5 @@ pub fn kernel_accessors(plan: &Plan, skel: &str) -> String {
             }
         }
     }
-    s
+    Ok(s)
 }

@@ -38,8 +38,9 @@ in_root sh -ec '
 ' sh "$rout" $srcs
 # Objects without a bpftool reference, compiled only, little-endian:
 # corpus/bad (the generator must refuse them; libbpf refuses most too) and
-# corpus/extra (libbpf cannot make a light skeleton of them, we can).
-for dir in bad extra; do
+# corpus/extra (libbpf cannot make a light skeleton of them, we can) and
+# corpus/hostile (names that try to become code; see tests/hostile.rs).
+for dir in bad extra hostile; do
 	# Rebuilt whole each time: a removed source must not leave its object.
 	rm -rf "$out/$dir"
 	mkdir -p "$out/$dir"

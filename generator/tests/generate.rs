@@ -806,7 +806,7 @@ fn typed_structs_match_bpftool() {
                         let decl = l.trim().trim_end_matches(';');
                         let decl = decl.split('[').next()?;
                         let field = decl.rsplit([' ', '*']).next()?;
-                        (!field.starts_with("__pad")).then(|| field.to_ascii_lowercase())
+                        (!field.starts_with("__pad")).then(|| field.to_string())
                     })
                     .collect(),
                 None => Vec::new(),
@@ -815,7 +815,7 @@ fn typed_structs_match_bpftool() {
             let mine: Vec<String> = match ours.find(&key) {
                 Some(at) => ours[at + key.len()..]
                     .lines()
-                    .take_while(|l| !l.starts_with('}'))
+                    .take_while(|l| !l.trim_start().starts_with('}'))
                     .filter_map(|l| {
                         let f = l.trim().strip_prefix("pub ")?.split(':').next()?;
                         Some(f.trim_start_matches("r#").to_string())

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 pub mod harness;
+pub mod oracle;
 
 /// The corpus directory: `$BPF_CORPUS_DIR`, else `../build/corpus`.
 ///

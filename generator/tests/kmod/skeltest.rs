@@ -6,8 +6,10 @@
 
 use kernel::prelude::*;
 
+/// The light skeleton of `globals.bpf.o`.
 #[path = "globals_skel_generated.rs"]
 pub mod globals_skel;
+/// The light skeleton of `kconfig.bpf.o`.
 #[path = "kconfig_skel_generated.rs"]
 pub mod kconfig_skel;
 
