@@ -7,7 +7,8 @@
 
 . "$(dirname "$0")/common.sh"
 
-HOST_PKGS="debootstrap qemu-system-x86 util-linux xz-utils zstd cpio"
+# libbpf-dev and gcc: the hostile-corpus test compiles C skeletons on the host.
+HOST_PKGS="debootstrap qemu-system-x86 util-linux xz-utils zstd cpio gcc libc6-dev libbpf-dev"
 ROOT_PKGS="build-essential bc bison flex libelf-dev libssl-dev cpio kmod python3
 	rustc rust-src rustfmt rust-clippy bindgen clang-19 lld-19 llvm-19
 	libclang-19-dev dwarves bpftool libbpf-dev busybox-static rsync xz-utils
