@@ -6,6 +6,7 @@
 //! round trip. Only what the generator needs is interpreted.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::endian::{Endian, Reader, Writer};
 use crate::error::Error;
@@ -358,85 +359,253 @@ impl Btf {
     }
 }
 
+/// How deep structs and arrays may nest in a value converted between byte
+/// orders; deeper (or cyclic) types are refused.
+const MAX_NESTING: u32 = 32;
+
+/// What converting a value of one type between byte orders takes, computed
+/// once per type (see [`Btf::swap_datasec`]).
+#[derive(Clone, Debug)]
+struct Swap {
+    /// Struct and array levels below the type: 0 for a scalar.
+    height: u32,
+    /// The bytes to reverse; `None` if the type holds nothing wider than a byte.
+    span: Option<Span>,
+}
+
+/// The bytes a conversion reverses in a value of some type.
+#[derive(Clone, Debug)]
+struct Span {
+    /// The type's size: every reversed byte lies within it.
+    size: u64,
+    /// Where `node` starts in the value: a struct with one member to
+    /// convert is converted as that member, so chains cost nothing.
+    shift: u64,
+    node: Node,
+}
+
+#[derive(Clone, Debug)]
+enum Node {
+    /// One scalar of this many bytes.
+    Scalar(u64),
+    /// `count` (two or more) values of type `elem`, `stride` bytes apart.
+    Array { elem: u32, stride: u64, count: u64 },
+    /// Two or more disjoint members: (type, offset).
+    Members(Rc<[(u32, u64)]>),
+}
+
+/// A member (or variable) to convert: offset, type, name, span.
+type Part<'b> = (u64, u32, &'b str, Span);
+
+/// Sorts `parts`, merges those of one type at one offset (the same value)
+/// and refuses any others that share a byte: they have no one conversion.
+fn disjoint(parts: &mut Vec<Part<'_>>, what: &str, owner: &str) -> Result<(), String> {
+    parts.sort_by_key(|p| (p.0, p.1));
+    parts.dedup_by_key(|p| (p.0, p.1));
+    for w in parts.windows(2) {
+        if w[1].0 < w[0].0.saturating_add(w[0].3.size) {
+            return Err(format!(
+                "{what} `{}` and `{}` of `{owner}` overlap: they cannot be converted between byte orders",
+                w[0].2, w[1].2
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Btf {
     /// Converts global data laid out as DATASEC `sec` between byte orders,
     /// swapping every scalar its variables hold. Bytes no variable covers
     /// (string literals, padding) are left alone.
+    ///
+    /// Each type's conversion is worked out once, and nodes with one part
+    /// collapse into it, so the cost is linear in the BTF plus the value
+    /// however types are shared. Parts of a struct (or variables) of
+    /// different types over the same bytes are refused; so are members past
+    /// their struct's end, which the kernel refuses too.
     pub fn swap_datasec(&self, sec: u32, data: &mut [u8]) -> Result<(), String> {
         let t = self.get(sec).ok_or("no such DATASEC")?;
+        let mut memo = HashMap::new();
+        let mut vars = Vec::new();
         for c in t.data.chunks_exact(3) {
             let var = self.get(c[0]).ok_or("DATASEC entry without type")?;
-            let off = c[1] as usize;
-            if var.kind() == KIND_VAR {
-                self.swap_type(var.size_or_type, data, off, 0)?;
+            if var.kind() != KIND_VAR {
+                continue;
+            }
+            let s = self.swap_of(var.size_or_type, 0, &mut memo)?;
+            if s.height > MAX_NESTING {
+                return Err("type nesting too deep".into());
+            }
+            let Some(span) = s.span else { continue };
+            let name = self.str_at(var.name_off);
+            let off = u64::from(c[1]);
+            if off.saturating_add(span.size) > data.len() as u64 {
+                return Err(format!(
+                    "`{name}` at {off:#x}+{} is outside the section",
+                    span.size
+                ));
+            }
+            vars.push((off, self.skip_mods(var.size_or_type), name, span));
+        }
+        disjoint(&mut vars, "variables", self.name(sec))?;
+        // (type, offset, stride, count): `count` values `stride` bytes apart.
+        let mut work: Vec<(u32, u64, u64, u64)> = vars.iter().map(|v| (v.1, v.0, 0, 1)).collect();
+        while let Some((id, at, stride, count)) = work.pop() {
+            if count > 1 {
+                work.push((id, at + stride, stride, count - 1));
+            }
+            let Some(span) = memo.get(&id).and_then(|s: &Swap| s.span.as_ref()) else {
+                continue;
+            };
+            let at = at + span.shift;
+            match &span.node {
+                Node::Scalar(n) => {
+                    // In range by the checks above; an error all the same.
+                    let s = usize::try_from(at)
+                        .ok()
+                        .zip(usize::try_from(at + n).ok())
+                        .and_then(|(a, b)| data.get_mut(a..b))
+                        .ok_or_else(|| format!("value at {at:#x}+{n} is outside the section"))?;
+                    s.reverse();
+                }
+                &Node::Array {
+                    elem,
+                    stride,
+                    count,
+                } => work.push((elem, at, stride, count)),
+                Node::Members(m) => work.extend(m.iter().map(|&(id, off)| (id, at + off, 0, 1))),
             }
         }
         Ok(())
     }
 
-    fn swap_type(&self, id: u32, data: &mut [u8], off: usize, depth: u32) -> Result<(), String> {
-        if depth > 32 {
+    /// The conversion of type `id`, met `depth` struct and array levels
+    /// below a variable; `memo` holds every type's once worked out.
+    fn swap_of(&self, id: u32, depth: u32, memo: &mut HashMap<u32, Swap>) -> Result<Swap, String> {
+        let id = self.skip_mods(id);
+        if let Some(s) = memo.get(&id) {
+            return Ok(s.clone());
+        }
+        if depth > MAX_NESTING {
             return Err("type nesting too deep".into());
         }
-        let id = self.skip_mods(id);
-        let Some(t) = self.get(id) else { return Ok(()) };
-        let swap = |data: &mut [u8], n: usize| -> Result<(), String> {
-            let s = data
-                .get_mut(off..off + n)
-                .ok_or_else(|| format!("value at {off:#x}+{n} is outside the section"))?;
-            s.reverse();
-            Ok(())
+        let scalar = |n: u64| Swap {
+            height: 0,
+            span: (n > 1).then_some(Span {
+                size: n,
+                shift: 0,
+                node: Node::Scalar(n),
+            }),
         };
-        match t.kind() {
-            KIND_INT | KIND_ENUM | KIND_ENUM64 | KIND_FLOAT => {
-                let n = t.size_or_type as usize;
-                if n > 1 {
-                    swap(data, n)?;
-                }
-            }
-            KIND_PTR => swap(data, 8)?,
+        let none = Swap {
+            height: 0,
+            span: None,
+        };
+        let Some(t) = self.get(id) else {
+            return Ok(none);
+        };
+        let swap = match t.kind() {
+            KIND_INT | KIND_ENUM | KIND_ENUM64 | KIND_FLOAT => scalar(u64::from(t.size_or_type)),
+            KIND_PTR => scalar(8),
+            KIND_ARRAY if t.data[2] == 0 => none,
             KIND_ARRAY => {
-                let elem = t.data[0];
-                let size = self.resolve_size(elem).ok_or("unsized array element")? as usize;
-                let n = t.data[2] as usize;
-                if size == 0 {
-                    return Ok(());
-                }
-                if n.checked_mul(size)
-                    .and_then(|l| l.checked_add(off))
-                    .is_none_or(|end| end > data.len())
-                {
-                    return Err(format!("array at {off:#x} is outside the section"));
-                }
-                for i in 0..n {
-                    self.swap_type(elem, data, off + i * size, depth + 1)?;
-                }
-            }
-            KIND_STRUCT | KIND_UNION => {
-                let bitfields = t.info >> 31 == 1;
-                let members = if t.kind() == KIND_UNION {
-                    t.vlen().min(1)
-                } else {
-                    t.vlen()
-                };
-                for m in t.data.chunks_exact(3).take(members as usize) {
-                    let (bit_off, bits) = if bitfields {
-                        (m[2] & 0xff_ffff, m[2] >> 24)
-                    } else {
-                        (m[2], 0)
-                    };
-                    if bits != 0 || bit_off % 8 != 0 {
-                        return Err(format!(
-                            "bitfield in `{}` cannot be converted between byte orders",
-                            self.name(id)
-                        ));
+                let e = self.swap_of(t.data[0], depth + 1, memo)?;
+                let count = u64::from(t.data[2]);
+                let span = match e.span {
+                    Some(es) => {
+                        let size = es.size.checked_mul(count).ok_or_else(|| {
+                            format!(
+                                "array of {count} elements of {} bytes is too large",
+                                es.size
+                            )
+                        })?;
+                        Some(if count == 1 {
+                            Span { size, ..es }
+                        } else {
+                            Span {
+                                size,
+                                shift: 0,
+                                node: Node::Array {
+                                    elem: self.skip_mods(t.data[0]),
+                                    stride: es.size,
+                                    count,
+                                },
+                            }
+                        })
                     }
-                    self.swap_type(m[1], data, off + (bit_off / 8) as usize, depth + 1)?;
+                    None => None,
+                };
+                Swap {
+                    height: e.height + 1,
+                    span,
                 }
             }
-            _ => {}
+            KIND_STRUCT | KIND_UNION => self.swap_of_record(id, t, depth, memo)?,
+            _ => none,
+        };
+        memo.insert(id, swap.clone());
+        Ok(swap)
+    }
+
+    /// [`Btf::swap_of`] for a struct or union: a union is converted as its
+    /// first member.
+    fn swap_of_record(
+        &self,
+        id: u32,
+        t: &Type,
+        depth: u32,
+        memo: &mut HashMap<u32, Swap>,
+    ) -> Result<Swap, String> {
+        let size = u64::from(t.size_or_type);
+        let bitfields = t.info >> 31 == 1;
+        let members = if t.kind() == KIND_UNION {
+            t.vlen().min(1)
+        } else {
+            t.vlen()
+        };
+        let mut height = 0;
+        let mut parts = Vec::new();
+        for m in t.data.chunks_exact(3).take(members as usize) {
+            let (bit_off, bits) = if bitfields {
+                (m[2] & 0xff_ffff, m[2] >> 24)
+            } else {
+                (m[2], 0)
+            };
+            if bits != 0 || bit_off % 8 != 0 {
+                return Err(format!(
+                    "bitfield in `{}` cannot be converted between byte orders",
+                    self.name(id)
+                ));
+            }
+            let s = self.swap_of(m[1], depth + 1, memo)?;
+            height = height.max(s.height + 1);
+            let Some(span) = s.span else { continue };
+            let name = self.str_at(m[0]);
+            let off = u64::from(bit_off / 8);
+            if off.saturating_add(span.size) > size {
+                return Err(format!(
+                    "member `{name}` of `{}` at {off:#x}+{} is past its {size} bytes",
+                    self.name(id),
+                    span.size
+                ));
+            }
+            parts.push((off, self.skip_mods(m[1]), name, span));
         }
-        Ok(())
+        disjoint(&mut parts, "members", self.name(id))?;
+        let span = match parts.len() {
+            0 => None,
+            1 => parts.pop().map(|(off, _, _, s)| Span {
+                size,
+                shift: off + s.shift,
+                node: s.node,
+            }),
+            _ => Some(Span {
+                size,
+                shift: 0,
+                node: Node::Members(parts.iter().map(|p| (p.1, p.0)).collect()),
+            }),
+        };
+        Ok(Swap { height, span })
     }
 }
 
