@@ -1072,10 +1072,18 @@ impl<'e, 'a> Planner<'e, 'a> {
             btf::KIND_ENUM64 if name == "libbpf_tristate" => {
                 Some((KconfigType::Tristate, t.size_or_type.min(8)))
             }
-            btf::KIND_ARRAY if t.data[2] > 0 => match self.kconfig_type(t.data[0])? {
-                (KconfigType::Char, _) => Some((KconfigType::CharArray, 1)),
-                _ => None,
-            },
+            // Only an array of `char` (so no array of arrays, which also
+            // bounds the recursion whatever cycle the BTF holds).
+            btf::KIND_ARRAY if t.data[2] > 0 => {
+                let elem = self.btf.get(self.btf.skip_mods(t.data[0]))?;
+                if elem.kind() != btf::KIND_INT {
+                    return None;
+                }
+                match self.kconfig_type(t.data[0])? {
+                    (KconfigType::Char, _) => Some((KconfigType::CharArray, 1)),
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }

@@ -313,3 +313,34 @@ fn cyclic_types_end() {
     assert_eq!(v.unwrap(), [7; 8]);
     assert!(took < SLOW, "{took:?}");
 }
+
+/// A `.kconfig` extern whose array type holds itself: libbpf wants an
+/// array of `char`, so this is refused, without unbounded recursion.
+#[test]
+fn kconfig_array_of_itself() {
+    let mut b = synth::btf();
+    let a = array(&mut b, 2, 1);
+    assert_eq!(a, 2);
+    let name_off = b.add_string("CONFIG_LOOP");
+    let var = b.add_type(Type {
+        name_off,
+        info: btf::KIND_VAR << 24,
+        size_or_type: a,
+        data: vec![btf::VAR_GLOBAL_EXTERN],
+    });
+    let name_off = b.add_string(".kconfig");
+    b.add_type(Type {
+        name_off,
+        info: (btf::KIND_DATASEC << 24) | 1,
+        size_or_type: 0,
+        data: vec![var, 0, 1],
+    });
+    let mut e = synth::Elf::bpf();
+    e.prog("xdp", "p", &synth::ret0());
+    e.section(".BTF", SectionKind::Other, &b.encode(Endian::Little));
+    let err = Plan::build(&e.build(), "t").unwrap_err().to_string();
+    assert!(
+        err.contains("CONFIG_LOOP") && err.contains("not supported"),
+        "{err}"
+    );
+}
