@@ -27,6 +27,9 @@ pub const MAP_TYPE_MAX: u32 = 33;
 
 /// Largest global data section, which must fit the loader blob.
 pub const MAX_DATA_SIZE: u64 = 1 << 20;
+/// The kernel's `BPF_MAX_SUBPROGS`: the verifier takes at most this many
+/// functions in one program, the program itself included.
+pub const BPF_MAX_SUBPROGS: usize = 256;
 
 /// `BPF_F_RDONLY_PROG`.
 pub const F_RDONLY_PROG: u32 = 1 << 7;
@@ -1227,14 +1230,6 @@ impl<'e, 'a> Planner<'e, 'a> {
         }
     }
 
-    /// Finds the relocation (index) for an instruction of a section.
-    fn reloc_at(&self, sec: usize, insn: usize) -> Option<usize> {
-        self.elf.sections[sec]
-            .relocs
-            .iter()
-            .position(|r| r.offset == (insn * INSN_SIZE) as u64)
-    }
-
     fn build_prog(&mut self, main: usize) -> Result<ProgPlan, Error> {
         let f = self.funcs[main].clone();
         let section = self.elf.sections[f.sec].name.clone();
@@ -1315,93 +1310,138 @@ impl<'e, 'a> Planner<'e, 'a> {
 
     /// Appends called subprograms depth-first, as libbpf does, and points
     /// each call at its callee's place in this program.
+    ///
+    /// A worklist, not recursion: a call chain as long as the object likes
+    /// cannot overflow the stack. Past [`BPF_MAX_SUBPROGS`] functions the
+    /// kernel would refuse the program, so that is an error here. Lookups
+    /// go through maps built once per program, so the cost is linear in
+    /// the relocations, the functions and the instructions placed.
     fn reloc_code(
         &self,
         insns: &mut Vec<Insn>,
         placed: &mut Vec<(usize, usize)>,
         which: usize,
     ) -> Result<(), Error> {
-        let (fi, start) = placed[which];
-        let f = self.funcs[fi].clone();
         let text = self.elf.section(".text").map(|s| s.index);
-        for i in 0..f.len {
-            let insn = insns[start + i];
-            let is_call = insn.is_pseudo_call();
-            let is_ld = insn.is_ld_imm64();
-            if !is_call && !is_ld {
-                continue;
-            }
-            let relo = self.reloc_at(f.sec, f.start + i);
-            let target = match relo {
-                Some(ri) => {
-                    let r = self.elf.sections[f.sec].relocs[ri];
-                    let sym = &self.elf.symbols[r.sym];
-                    if sym.section.is_none() {
-                        continue; // An extern: handled with the data relocations.
-                    }
-                    let in_text = sym.section == text && text.is_some();
-                    if is_ld
-                        && !(in_text && (sym.kind == SymKind::Func || sym.kind == SymKind::Section))
-                    {
-                        continue; // Map or data reference.
-                    }
-                    if !in_text {
-                        return Err(self.reloc_err(f.sec, ri, "call target is not in `.text`"));
-                    }
-                    if is_call {
-                        (sym.value as i64 / INSN_SIZE as i64) + i64::from(insn.imm) + 1
-                    } else {
-                        (sym.value as i64 + i64::from(insn.imm)) / INSN_SIZE as i64
-                    }
+        // Per section, the first relocation at each byte offset.
+        let mut relocs_at: HashMap<usize, HashMap<u64, usize>> = HashMap::new();
+        // The first function starting at each `.text` instruction.
+        let mut text_funcs: Option<HashMap<usize, usize>> = None;
+        // (index in `placed`, next instruction to look at): the callers
+        // whose walk a callee interrupted, and the callee on top.
+        let mut stack = vec![(which, 0)];
+        'walk: while let Some((which, from)) = stack.pop() {
+            let (fi, start) = placed[which];
+            let f = &self.funcs[fi];
+            let relocs = relocs_at.entry(f.sec).or_insert_with(|| {
+                let mut m = HashMap::new();
+                for (ri, r) in self.elf.sections[f.sec].relocs.iter().enumerate() {
+                    m.entry(r.offset).or_insert(ri);
                 }
-                None if is_call => {
-                    if Some(f.sec) != text {
+                m
+            });
+            for i in from..f.len {
+                let insn = insns[start + i];
+                let is_call = insn.is_pseudo_call();
+                let is_ld = insn.is_ld_imm64();
+                if !is_call && !is_ld {
+                    continue;
+                }
+                let relo = relocs.get(&(((f.start + i) * INSN_SIZE) as u64)).copied();
+                let target = match relo {
+                    Some(ri) => {
+                        let r = self.elf.sections[f.sec].relocs[ri];
+                        let sym = &self.elf.symbols[r.sym];
+                        if sym.section.is_none() {
+                            continue; // An extern: handled with the data relocations.
+                        }
+                        let in_text = sym.section == text && text.is_some();
+                        if is_ld
+                            && !(in_text
+                                && (sym.kind == SymKind::Func || sym.kind == SymKind::Section))
+                        {
+                            continue; // Map or data reference.
+                        }
+                        if !in_text {
+                            return Err(self.reloc_err(f.sec, ri, "call target is not in `.text`"));
+                        }
+                        if is_call {
+                            (sym.value as i64 / INSN_SIZE as i64) + i64::from(insn.imm) + 1
+                        } else {
+                            (sym.value as i64 + i64::from(insn.imm)) / INSN_SIZE as i64
+                        }
+                    }
+                    None if is_call => {
+                        if Some(f.sec) != text {
+                            return Err(Error::Prog {
+                                prog: f.name.clone(),
+                                section: self.elf.sections[f.sec].name.clone(),
+                                msg: format!(
+                                    "call at insn {i} has no relocation and is not in `.text`"
+                                ),
+                            });
+                        }
+                        (f.start + i) as i64 + i64::from(insn.imm) + 1
+                    }
+                    None => {
+                        if insn.is_pseudo_func() {
+                            return Err(Error::Prog {
+                                prog: f.name.clone(),
+                                section: self.elf.sections[f.sec].name.clone(),
+                                msg: format!("callback address at insn {i} has no relocation"),
+                            });
+                        }
+                        continue;
+                    }
+                };
+                let text_funcs = text_funcs.get_or_insert_with(|| {
+                    let mut m = HashMap::new();
+                    for (gi, g) in self.funcs.iter().enumerate() {
+                        if Some(g.sec) == text {
+                            m.entry(g.start).or_insert(gi);
+                        }
+                    }
+                    m
+                });
+                let callee = usize::try_from(target)
+                    .ok()
+                    .and_then(|t| text_funcs.get(&t).copied())
+                    .ok_or_else(|| Error::Prog {
+                        prog: f.name.clone(),
+                        section: self.elf.sections[f.sec].name.clone(),
+                        msg: format!(
+                            "insn {i} calls `.text` instruction {target}, which starts no function"
+                        ),
+                    })?;
+                let placed_at = placed.iter().find(|p| p.0 == callee).map(|p| p.1);
+                let callee_start = placed_at.unwrap_or(insns.len());
+                let ins = &mut insns[start + i];
+                ins.imm = callee_start as i32 - (start + i) as i32 - 1;
+                if is_ld {
+                    ins.src = insn::BPF_PSEUDO_FUNC;
+                }
+                if placed_at.is_none() {
+                    if placed.len() == BPF_MAX_SUBPROGS {
+                        let (main, _) = placed[0];
+                        let main = &self.funcs[main];
                         return Err(Error::Prog {
-                            prog: f.name.clone(),
-                            section: self.elf.sections[f.sec].name.clone(),
+                            prog: main.name.clone(),
+                            section: self.elf.sections[main.sec].name.clone(),
                             msg: format!(
-                                "call at insn {i} has no relocation and is not in `.text`"
+                                "it and the functions it calls are more than {BPF_MAX_SUBPROGS} \
+                                 subprograms (`{}` would be one more), the most the kernel \
+                                 verifies in a program (BPF_MAX_SUBPROGS)",
+                                self.funcs[callee].name
                             ),
                         });
                     }
-                    (f.start + i) as i64 + i64::from(insn.imm) + 1
-                }
-                None => {
-                    if insn.is_pseudo_func() {
-                        return Err(Error::Prog {
-                            prog: f.name.clone(),
-                            section: self.elf.sections[f.sec].name.clone(),
-                            msg: format!("callback address at insn {i} has no relocation"),
-                        });
-                    }
-                    continue;
-                }
-            };
-            let callee = self
-                .funcs
-                .iter()
-                .position(|g| Some(g.sec) == text && g.start as i64 == target)
-                .ok_or_else(|| Error::Prog {
-                    prog: f.name.clone(),
-                    section: self.elf.sections[f.sec].name.clone(),
-                    msg: format!(
-                        "insn {i} calls `.text` instruction {target}, which starts no function"
-                    ),
-                })?;
-            let callee_start = match placed.iter().find(|p| p.0 == callee) {
-                Some(p) => p.1,
-                None => {
-                    let at = insns.len();
                     insns.extend(self.func_insns(&self.funcs[callee]));
-                    placed.push((callee, at));
-                    self.reloc_code(insns, placed, placed.len() - 1)?;
-                    at
+                    placed.push((callee, callee_start));
+                    // The callee's own calls come first, then the rest of ours.
+                    stack.push((which, i + 1));
+                    stack.push((placed.len() - 1, 0));
+                    continue 'walk;
                 }
-            };
-            let ins = &mut insns[start + i];
-            ins.imm = callee_start as i32 - (start + i) as i32 - 1;
-            if is_ld {
-                ins.src = insn::BPF_PSEUDO_FUNC;
             }
         }
         Ok(())

@@ -7,13 +7,18 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bpf_lskel::btf::{self, Btf, Type};
+use bpf_lskel::insn::{Insn, BPF_PSEUDO_CALL, CALL};
 use bpf_lskel::plan::MapKind;
-use bpf_lskel::{Endian, Error, Plan};
+use bpf_lskel::{generate, Endian, Error, Plan};
 use common::synth;
-use object::SectionKind;
+use object::write::{Symbol, SymbolSection};
+use object::{SectionKind, SymbolFlags, SymbolKind, SymbolScope};
 
 /// Generous bounds: the work is a few milliseconds in a debug build.
 const SLOW: Duration = Duration::from_secs(5);
+
+/// `R_BPF_64_32`, the relocation of a call.
+const R_BPF_64_32: u32 = 10;
 
 /// Adds a struct (or union) of `size` bytes with `(name, type, bit offset)` members.
 fn record(b: &mut Btf, kind: u32, name: &str, size: u32, members: &[(&str, u32, u32)]) -> u32 {
@@ -343,4 +348,170 @@ fn kconfig_array_of_itself() {
         err.contains("CONFIG_LOOP") && err.contains("not supported"),
         "{err}"
     );
+}
+
+/// An object whose program `p` (section `xdp`) calls `f0` in `.text`, and
+/// each `f<k>` calls `f<k+1>` through `f<n-1>`, which returns. Each
+/// function sets `r0` to its number first, to be found in the program.
+fn call_chain(n: usize) -> Vec<u8> {
+    let mut e = synth::Elf::bpf();
+    let mut text = Vec::new();
+    for k in 0..n {
+        text.push(Insn::new(0xb7, 0, 0, 0, 1000 + k as i32));
+        if k + 1 < n {
+            text.push(Insn::new(CALL, 0, BPF_PSEUDO_CALL, 0, 1));
+        }
+        text.push(Insn::new(0x95, 0, 0, 0, 0));
+    }
+    let bytes = bpf_lskel::insn::encode_all(&text, Endian::Little);
+    let sec = e.section(".text", SectionKind::Text, &bytes);
+    let mut first = None;
+    let mut at = 0;
+    for k in 0..n {
+        let len = if k + 1 < n { 24 } else { 16 };
+        let sym = func_at(&mut e, &format!("f{k}"), sec, at, len);
+        first.get_or_insert(sym);
+        at += len;
+    }
+    let main = e.prog(
+        "xdp",
+        "p",
+        &[
+            Insn::new(CALL, 0, BPF_PSEUDO_CALL, 0, -1),
+            Insn::new(0x95, 0, 0, 0, 0),
+        ],
+    );
+    e.reloc(main, 0, first.unwrap(), R_BPF_64_32);
+    e.section(
+        ".BTF",
+        SectionKind::Other,
+        &synth::btf().encode(Endian::Little),
+    );
+    e.build()
+}
+
+/// Adds a static function symbol of `size` bytes at `value` of `sec`.
+fn func_at(
+    e: &mut synth::Elf,
+    name: &str,
+    sec: object::write::SectionId,
+    value: u64,
+    size: u64,
+) -> object::write::SymbolId {
+    e.obj.add_symbol(Symbol {
+        name: name.as_bytes().to_vec(),
+        value,
+        size,
+        kind: SymbolKind::Text,
+        scope: SymbolScope::Compilation,
+        weak: false,
+        section: SymbolSection::Section(sec),
+        flags: SymbolFlags::None,
+    })
+}
+
+/// The numbers the functions of program 0 put in `r0`, in program order.
+fn layout(p: &Plan) -> Vec<i32> {
+    p.progs[0]
+        .insns
+        .iter()
+        .filter(|i| i.code == 0xb7)
+        .map(|i| i.imm - 1000)
+        .collect()
+}
+
+/// The kernel verifies at most 256 subprograms per program, the program
+/// itself included (`BPF_MAX_SUBPROGS`): 255 more functions are fine.
+#[test]
+fn call_chain_at_the_kernel_limit() {
+    let p = Plan::build(&call_chain(255), "t").unwrap();
+    assert_eq!(layout(&p), (0..255).collect::<Vec<_>>());
+    // Each call lands on the next function's first instruction.
+    let insns = &p.progs[0].insns;
+    for (at, i) in insns.iter().enumerate() {
+        if i.code == CALL {
+            let to = (at as i64 + 1 + i64::from(i.imm)) as usize;
+            assert_eq!(insns[to].code, 0xb7, "call at {at}");
+        }
+    }
+    generate(&p, Endian::Little).unwrap();
+}
+
+/// One function more than the kernel takes, and 20,000 more, are refused
+/// with an error naming the program, its section and the limit, not a
+/// stack overflow.
+#[test]
+fn deep_call_chains_are_refused() {
+    for n in [256, 20_000] {
+        let obj = call_chain(n);
+        let t = Instant::now();
+        let err = Plan::build(&obj, "t").unwrap_err().to_string();
+        let took = t.elapsed();
+        eprintln!("call chain of {n}: {took:?}");
+        assert!(
+            err.contains("program `p` in section `xdp`") && err.contains("BPF_MAX_SUBPROGS"),
+            "{err}"
+        );
+        assert!(took < SLOW, "{took:?}");
+    }
+}
+
+/// Subprograms are appended depth-first in the order of their first call,
+/// as libbpf appends them: p calls a and b, a calls c, b calls c and d.
+#[test]
+fn subprograms_are_placed_depth_first() {
+    // (name, callees); every function is `r0 = k; call...; exit`.
+    let funcs: [(&str, &[usize]); 4] = [("a", &[2]), ("b", &[2, 3]), ("c", &[]), ("d", &[])];
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for (_, calls) in &funcs {
+        starts.push(at);
+        at += 2 + calls.len();
+    }
+    let mut text = Vec::new();
+    for (k, (_, calls)) in funcs.iter().enumerate() {
+        text.push(Insn::new(0xb7, 0, 0, 0, 1001 + k as i32));
+        for &c in *calls {
+            let imm = starts[c] as i32 - text.len() as i32 - 1;
+            text.push(Insn::new(CALL, 0, BPF_PSEUDO_CALL, 0, imm));
+        }
+        text.push(Insn::new(0x95, 0, 0, 0, 0));
+    }
+    let mut e = synth::Elf::bpf();
+    let bytes = bpf_lskel::insn::encode_all(&text, Endian::Little);
+    let sec = e.section(".text", SectionKind::Text, &bytes);
+    let mut syms = Vec::new();
+    for (k, (name, calls)) in funcs.iter().enumerate() {
+        let len = (2 + calls.len()) as u64 * 8;
+        syms.push(func_at(&mut e, name, sec, starts[k] as u64 * 8, len));
+    }
+    let main = e.prog(
+        "xdp",
+        "p",
+        &[
+            Insn::new(0xb7, 0, 0, 0, 1000),
+            Insn::new(CALL, 0, BPF_PSEUDO_CALL, 0, -1),
+            Insn::new(CALL, 0, BPF_PSEUDO_CALL, 0, -1),
+            Insn::new(0x95, 0, 0, 0, 0),
+        ],
+    );
+    e.reloc(main, 8, syms[0], R_BPF_64_32);
+    e.reloc(main, 16, syms[1], R_BPF_64_32);
+    e.section(
+        ".BTF",
+        SectionKind::Other,
+        &synth::btf().encode(Endian::Little),
+    );
+    let p = Plan::build(&e.build(), "t").unwrap();
+    // p, a, c, b, d.
+    assert_eq!(layout(&p), [0, 1, 3, 2, 4]);
+    let insns = &p.progs[0].insns;
+    let targets: Vec<i32> = insns
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.code == CALL)
+        .map(|(at, i)| insns[(at as i64 + 1 + i64::from(i.imm)) as usize].imm - 1000)
+        .collect();
+    // p -> a, b; a -> c; b -> c, d.
+    assert_eq!(targets, [1, 2, 3, 3, 4]);
 }
