@@ -88,13 +88,22 @@ pub const fn prog_desc(nmaps: usize, j: usize) -> usize {
     map_desc(nmaps) + j * size_of::<ProgDesc>()
 }
 
-/// Size of the whole context.
-pub const fn size(nmaps: usize, nprogs: usize) -> usize {
+/// Offset of `failed_step`, after the descriptors: a loader that fails
+/// writes there the number of the step that failed (from 1, as in
+/// [`crate::gen::Loader::step_names`]; 0 before the first). Not a field of
+/// skel_internal.h's `struct bpf_loader_ctx`: C skeletons have it as a
+/// member after `progs`, inside `ctx.sz`.
+pub const fn failed_step(nmaps: usize, nprogs: usize) -> usize {
     prog_desc(nmaps, nprogs)
 }
 
+/// Size of the whole context.
+pub const fn size(nmaps: usize, nprogs: usize) -> usize {
+    failed_step(nmaps, nprogs) + 4
+}
+
 /// Offset of `fault_step`, which loaders generated with fault injection
-/// read after the descriptors: the number of the step to fail, 0 for none.
+/// read after `failed_step`: the number of the step to fail, 0 for none.
 pub const fn fault_step(nmaps: usize, nprogs: usize) -> usize {
     size(nmaps, nprogs)
 }
@@ -117,6 +126,7 @@ pub const fn size_fault(nmaps: usize, nprogs: usize) -> usize {
 pub struct CtxBuf {
     bytes: Vec<u8>,
     nmaps: usize,
+    nprogs: usize,
 }
 
 impl CtxBuf {
@@ -126,6 +136,7 @@ impl CtxBuf {
         let mut c = CtxBuf {
             bytes: vec![0; len],
             nmaps,
+            nprogs,
         };
         c.put_u32(0, len as u32);
         c
@@ -138,6 +149,7 @@ impl CtxBuf {
         let mut c = CtxBuf {
             bytes: vec![0; len],
             nmaps,
+            nprogs,
         };
         c.put_u32(0, len as u32);
         c.put_u32(fault_step(nmaps, nprogs), step);
@@ -180,5 +192,10 @@ impl CtxBuf {
     /// The fd the loader stored for program `j`.
     pub fn prog_fd(&self, j: usize) -> i32 {
         self.u32_at(prog_desc(self.nmaps, j)) as i32
+    }
+
+    /// The step a failed loader names (from 1; 0 for none).
+    pub fn failed_step(&self) -> u32 {
+        self.u32_at(failed_step(self.nmaps, self.nprogs))
     }
 }

@@ -86,4 +86,18 @@ pub enum Error {
     /// The loader program could not be assembled.
     #[error("assembler: {0}")]
     Asm(String),
+    /// A loader of another byte order than the object's was asked for.
+    /// There is no faithful conversion: clang folds byte-order-dependent
+    /// constants into the code (a string stored through an immediate).
+    #[error(
+        "the object is {object}-endian: a {target}-endian loader needs the object \
+         compiled for {target}-endian BPF (clang -target {})",
+        if *.target == crate::Endian::Big { "bpfeb" } else { "bpfel" }
+    )]
+    ByteOrder {
+        /// The object's byte order.
+        object: crate::Endian,
+        /// The byte order asked for.
+        target: crate::Endian,
+    },
 }

@@ -62,6 +62,9 @@ pub const MAX_EXTERNS: usize = 256;
 /// in one piece (`KMALLOC_MAX_SIZE` is 4 MiB on common configurations).
 pub const MAX_BLOB: usize = 4 << 20;
 
+/// The stack slot (from r10) holding the number of the step under way.
+const STEP_SLOT: i16 = -8;
+
 const BPF_MAP_CREATE: i32 = 0;
 const BPF_MAP_UPDATE_ELEM: i32 = 2;
 const BPF_PROG_LOAD: i32 = 5;
@@ -141,6 +144,12 @@ pub struct Loader {
     /// With fault injection, the name of each step, step `k` at index
     /// `k - 1`; empty otherwise.
     pub steps: Vec<String>,
+    /// The steps that can fail, numbered from 1 (step `k` at index
+    /// `k - 1`): a failed loader leaves the number of the step that
+    /// failed in the ctx's `failed_step` ([`ctx::failed_step`]). With fault
+    /// injection these are the first entries of [`Self::steps`], and an
+    /// injected failure of a later one (a close) names its number there.
+    pub step_names: Vec<String>,
     /// Who may run it.
     pub runner: Runner,
 }
@@ -254,6 +263,8 @@ struct Gen<'p> {
     fault: Option<usize>,
     /// Names of the fault injection points emitted so far.
     steps: Vec<String>,
+    /// Names of the failable steps emitted so far.
+    step_names: Vec<String>,
     runner: Runner,
 }
 
@@ -339,13 +350,20 @@ impl Gen<'_> {
         self.ctx_to_blob(BPF_DW, ctx::LOG_BUF, buf);
     }
 
-    /// With fault injection, step number `steps.len() + 1` named `name`:
-    /// if the ctx's `fault_step` is that number, `r7 = -fault_errno` and go
-    /// to cleanup, as if the step's call had failed. Nothing otherwise.
+    /// Starts failable step `name`: numbers it (from 1) and keeps the
+    /// number on the stack, which the shared end copies into the ctx's
+    /// `failed_step` on failure. With fault injection, it is also fault
+    /// step `steps.len() + 1`: if the ctx's `fault_step` is that number,
+    /// `r7 = -fault_errno` and go to cleanup, as if the step's call had
+    /// failed.
     fn fault_point(&mut self, name: impl FnOnce() -> String) {
+        let name = name();
+        self.step_names.push(name.clone());
+        self.a
+            .st_imm(BPF_W, R10, STEP_SLOT, self.step_names.len() as i32);
         let Some(off) = self.fault else { return };
         let skip = self.a.label();
-        self.fault_test(off, name, skip);
+        self.fault_test(off, || name, skip);
         self.a.ja(self.cleanup);
         self.a.bind(skip);
     }
@@ -401,12 +419,15 @@ impl Gen<'_> {
     /// In the shared end, closes the fd in a temporary slot if it holds
     /// one. With fault injection the close is a step of the success path
     /// (r7 is 0): its fault turns the rest of the end into the failure
-    /// path, after this close, with `-fault_errno`.
+    /// path, after this close, with `-fault_errno`, and names its own
+    /// number (in [`Loader::steps`]) as the failed step.
     fn close_temp(&mut self, off: usize, step: impl FnOnce() -> String) {
         if let Some(off) = self.fault {
             let skip = self.a.label();
             self.a.jmp_imm(BPF_JNE, R7, 0, skip);
             self.fault_test(off, step, skip);
+            self.a
+                .st_imm(BPF_W, R10, STEP_SLOT, self.steps.len() as i32);
             self.a.bind(skip);
         }
         self.close_slot(off);
@@ -673,7 +694,17 @@ pub fn generate(plan: &Plan, endian: Endian) -> Result<Loader, Error> {
 }
 
 /// Emits the loader for `plan` in byte order `endian` with options `o`.
+///
+/// `endian` must be the byte order of the plan's object, else
+/// [`Error::ByteOrder`]: a loader for the other byte order is made from
+/// the object compiled for it.
 pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loader, Error> {
+    if endian != plan.endian {
+        return Err(Error::ByteOrder {
+            object: plan.endian,
+            target: endian,
+        });
+    }
     let nmaps = plan.maps.len();
     let ninner = plan.maps.iter().filter(|m| m.inner.is_some()).count();
     if nmaps + ninner > MAX_MAPS {
@@ -715,6 +746,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
             .fault_inject
             .then(|| ctx::fault_step(nmaps, plan.progs.len())),
         steps: Vec::new(),
+        step_names: Vec::new(),
         runner: o.runner,
     };
     // Slots: maps, programs, then everything else.
@@ -759,6 +791,8 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     let prog_attrs: Vec<ProgAttr> = plan.progs.iter().map(|p| g.prog_attr(p)).collect();
 
     g.a.mov_reg(R6, R1);
+    // No step yet: a failure before the first reports step 0.
+    g.a.st_imm(BPF_W, R10, STEP_SLOT, 0);
     g.a.ld_imm64(R8, BPF_PSEUDO_MAP_IDX_VALUE, 0, 0);
 
     // BTF.
@@ -933,6 +967,13 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     g.a.mov_imm(R0, 0);
     g.a.exit();
     g.a.bind(failed);
+    g.a.ldx(BPF_W, R1, R10, STEP_SLOT);
+    g.a.stx(
+        BPF_W,
+        R6,
+        R1,
+        ctx::failed_step(nmaps, plan.progs.len()) as i16,
+    );
     for s in map_slots.iter().chain(&prog_slots) {
         g.close_slot(*s);
     }
@@ -952,6 +993,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         insns: encode_all(&insns, endian),
         data: g.b.data,
         steps: g.steps,
+        step_names: g.step_names,
         runner: o.runner,
     })
 }

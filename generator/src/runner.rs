@@ -122,6 +122,10 @@ fn own(fd: i32) -> io::Result<OwnedFd> {
 pub struct RunError {
     /// The step, like upstream's `errstr`.
     pub step: &'static str,
+    /// When the loader itself failed: the number of its step that failed
+    /// (from 1, an index into [`crate::gen::Loader::step_names`] plus one),
+    /// as it left it in the ctx; 0 otherwise.
+    pub failed_step: u32,
     /// The error.
     pub err: io::Error,
     /// Verifier log (of the loader, or of whatever it loaded), if any.
@@ -130,7 +134,11 @@ pub struct RunError {
 
 impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.step, self.err)?;
+        write!(f, "{}", self.step)?;
+        if self.failed_step > 0 {
+            write!(f, " at its step {}", self.failed_step)?;
+        }
+        write!(f, ": {}", self.err)?;
         if !self.log.is_empty() {
             write!(f, "\nverifier log:\n{}", self.log.trim_end())?;
         }
@@ -205,6 +213,7 @@ pub fn run_loader(
 ) -> Result<Loaded, RunError> {
     let fail = |step, err| RunError {
         step,
+        failed_step: 0,
         err,
         log: String::new(),
     };
@@ -246,6 +255,7 @@ pub fn run_loader(
         .ptr(120, &map_fd);
     let prog = fd_call(BPF_PROG_LOAD, &mut a).map_err(|e| RunError {
         step: "failed to load loader prog",
+        failed_step: 0,
         err: e,
         log: cstr_log(&log),
     })?;
@@ -261,6 +271,7 @@ pub fn run_loader(
     if ret < 0 {
         return Err(RunError {
             step: "error returned by loader prog",
+            failed_step: cbuf.failed_step(),
             err: io::Error::from_raw_os_error(-ret),
             log: cstr_log(&log),
         });

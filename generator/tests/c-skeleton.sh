@@ -12,8 +12,10 @@
 bin=${1:-$TOP/target/debug/bpf-lskel}
 work=$TOP/build/c-skeleton
 mkdir -p "$work"
-"$bin" gen skeleton -L "$TOP/build/corpus/iterators.bpf.o" --lang c --endian both \
-	--name iterators_bpf -o "$work/iterators.skel.h"
+# Both byte orders, each from its own object (the big-endian half is only
+# compiled here, the little-endian one runs).
+"$bin" gen skeleton -L "$TOP/build/corpus/iterators.bpf.o" "$TOP/build/corpus/iterators.bpfeb.o" \
+	--lang c --endian both --name iterators_bpf -o "$work/iterators.skel.h"
 cat > "$work/main.c" <<'C'
 #include <errno.h>
 #include <stdio.h>

@@ -64,6 +64,7 @@ fn help() {
 #[test]
 fn generates_every_language() {
     let obj = common::corpus_dir().join("iterators.bpf.o");
+    let obj_eb = common::corpus_dir().join("iterators.bpfeb.o");
     let d = tmpdir("langs");
     for (lang, file) in [
         ("rust-kernel", "iterators_skel_generated.rs"),
@@ -74,6 +75,7 @@ fn generates_every_language() {
         let st = bin()
             .args(["gen", "skeleton", "-L"])
             .arg(&obj)
+            .arg(&obj_eb)
             .args([
                 "--lang",
                 lang,
@@ -378,4 +380,150 @@ fn new_file_mode_and_stdout() {
     assert!(is_skeleton(&out.stdout));
     assert!(!d.join("-").exists(), "wrote a file named -");
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// The bytes of the Rust byte string constant `name` for byte order `e` in a
+/// rust-user skeleton (`\xNN` escapes and line continuations only).
+fn rust_bytes(text: &str, name: &str, e: &str) -> Option<Vec<u8>> {
+    let key = format!("#[cfg(target_endian = \"{e}\")]\n    pub const {name}: &[u8] = b\"");
+    let at = text.find(&key)? + key.len();
+    let mut out = Vec::new();
+    let mut it = text[at..].chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match it.next()? {
+                '\n' => {
+                    while it.next_if(|c| c.is_whitespace()).is_some() {}
+                }
+                'x' => {
+                    let h: String = [it.next()?, it.next()?].iter().collect();
+                    out.push(u8::from_str_radix(&h, 16).ok()?);
+                }
+                other => panic!("unexpected escape \\{other}"),
+            },
+            c => out.push(u8::try_from(c).ok()?),
+        }
+    }
+    None
+}
+
+fn gen_objects(objs: &[&str], args: &[&str]) -> std::process::Output {
+    let dir = common::corpus_dir();
+    bin()
+        .args(["gen", "skeleton", "-L"])
+        .args(objs.iter().map(|o| dir.join(o)))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// One object gives the loader of its own byte order only: the other
+/// would be a conversion, which clang's folded constants make wrong.
+#[test]
+fn one_object_gives_its_byte_order() {
+    for (obj, mine, other) in [
+        ("globals.bpf.o", "little", "big"),
+        ("globals.bpfeb.o", "big", "little"),
+    ] {
+        for lang in ["rust-kernel", "rust-user", "c"] {
+            let out = gen_objects(&[obj], &["--lang", lang]);
+            assert!(out.status.success(), "{obj} {lang}: {}", stderr(&out));
+            let text = String::from_utf8(out.stdout).unwrap();
+            if lang == "c" {
+                // One loader: no byte order guards.
+                assert!(!text.contains("__BYTE_ORDER__"), "{obj} {lang}");
+            } else {
+                assert!(text.contains(&format!("{mine}-endian")), "{obj} {lang}");
+                assert!(!text.contains(&format!("{other}-endian")), "{obj} {lang}");
+            }
+        }
+        // Asked for the other byte order: refused, saying what to give.
+        for endian in [other, "both"] {
+            let out = gen_objects(&[obj], &["--endian", endian]);
+            assert!(!out.status.success(), "{obj} --endian {endian}: accepted");
+            let err = stderr(&out);
+            assert!(
+                err.contains(&format!("no {other}-endian object")) && err.contains("gen skeleton"),
+                "{obj} --endian {endian}: {err}"
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
+/// Two objects of one source, one per byte order, give each byte order's
+/// loader from its own object, whichever comes first; the big-endian blob
+/// holds the big-endian object's folded string, not a swapped one.
+#[test]
+fn two_objects_give_both_byte_orders() {
+    use bpf_lskel::{generate, Endian, Plan};
+    let dir = common::corpus_dir();
+    let own = |file: &str, e| {
+        let p = Plan::build(&std::fs::read(dir.join(file)).unwrap(), "globals").unwrap();
+        generate(&p, e).unwrap()
+    };
+    let (el, eb) = (
+        own("globals.bpf.o", Endian::Little),
+        own("globals.bpfeb.o", Endian::Big),
+    );
+    let mut texts = Vec::new();
+    for objs in [
+        ["globals.bpf.o", "globals.bpfeb.o"],
+        ["globals.bpfeb.o", "globals.bpf.o"],
+    ] {
+        let out = gen_objects(&objs, &["--lang", "rust-user", "--name", "globals"]);
+        assert!(out.status.success(), "{objs:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        for (l, e) in [(&el, "little"), (&eb, "big")] {
+            assert_eq!(rust_bytes(&text, "INSNS", e).as_ref(), Some(&l.insns), "{e}");
+            assert_eq!(rust_bytes(&text, "DATA", e).as_ref(), Some(&l.data), "{e}");
+        }
+        assert!(text.contains(&format!("-L {} {} --lang", objs[0], objs[1])));
+        // The header names the objects as given; nothing else may differ.
+        let body: Vec<&str> = text.lines().filter(|l| !l.starts_with("//")).collect();
+        texts.push(body.join("\n"));
+    }
+    assert_eq!(texts[0], texts[1], "the order of the objects matters");
+    // "hell" of "hello", stored through an immediate: as its bytes in
+    // memory in both byte orders, "lleh" in a converted big-endian loader.
+    assert!(eb.data.windows(4).any(|w| w == b"hell"));
+    assert!(!eb.data.windows(4).any(|w| w == b"lleh"));
+
+    let out = gen_objects(&["globals.bpf.o", "globals.bpfeb.o"], &["--lang", "c"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("__ORDER_LITTLE_ENDIAN__") && text.contains("__ORDER_BIG_ENDIAN__"));
+    let out = gen_objects(
+        &["globals.bpf.o", "globals.bpfeb.o"],
+        &["--lang", "rust-user", "--endian", "big"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("big-endian") && !text.contains("little-endian"));
+}
+
+/// Two objects that are not one source in two byte orders are refused,
+/// naming the first difference; so are two of one byte order.
+#[test]
+fn disagreeing_objects_are_refused() {
+    for (objs, want) in [
+        (["maps.bpf.o", "globals.bpfeb.o"], "license: \"GPL\" against"),
+        (
+            ["iterators.bpf.o", "core.bpfeb.o"],
+            "map #0 `x.rodata`: value size: 123 against 14",
+        ),
+        (["globals.bpf.o", "globals.bpf.o"], "both little-endian"),
+        (["globals.bpfeb.o", "maps.bpfeb.o"], "both big-endian"),
+    ] {
+        let out = gen_objects(&objs, &["--name", "x"]);
+        assert!(!out.status.success(), "{objs:?}: accepted");
+        let err = stderr(&out);
+        assert!(err.contains(want), "{objs:?}: {err}");
+        assert!(err.contains(objs[0]) && err.contains(objs[1]), "{objs:?}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = gen_objects(&["globals.bpf.o", "globals.bpfeb.o", "maps.bpf.o"], &[]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("at most two objects"), "{}", stderr(&out));
 }

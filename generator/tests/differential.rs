@@ -21,9 +21,15 @@ use bpf_lskel::{generate, Endian, Plan};
 use common::harness::{self, require_kernel, Outcome, Skip};
 
 /// Serialises the tests of this binary, so fd counts mean something.
-/// The plan of corpus object `NAME.bpf.o`, named `NAME`.
+/// The plan of corpus object `NAME`, named `NAME`, compiled for this
+/// machine's byte order (`NAME.bpf.o` or `NAME.bpfeb.o`): a loader is made
+/// from an object of its byte order.
 fn corpus_plan(name: &str) -> Plan {
-    let obj = common::corpus_file(&format!("{name}.bpf.o"));
+    let suffix = match Endian::host() {
+        Endian::Little => "bpf.o",
+        Endian::Big => "bpfeb.o",
+    };
+    let obj = common::corpus_file(&format!("{name}.{suffix}"));
     Plan::build(&obj, name).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 

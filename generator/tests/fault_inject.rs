@@ -34,7 +34,19 @@ const BPF_BTF_GET_FD_BY_ID: u32 = 19;
 const BPF_BTF_GET_NEXT_ID: u32 = 23;
 
 fn plan(name: &str) -> Plan {
-    Plan::build(&common::corpus_file(name), name.trim_end_matches(".bpf.o")).unwrap()
+    let base = name.trim_end_matches(".bpf.o").trim_end_matches(".bpfeb.o");
+    Plan::build(&common::corpus_file(name), base).unwrap()
+}
+
+/// The loaders of both byte orders of `iterators`, each from its own object.
+fn iterators_loaders(go: GenOptions) -> Vec<bpf_lskel::Loader> {
+    [
+        ("iterators.bpf.o", Endian::Little),
+        ("iterators.bpfeb.o", Endian::Big),
+    ]
+    .into_iter()
+    .map(|(file, e)| generate_with(&plan(file), e, go).unwrap())
+    .collect()
 }
 
 /// Every little-endian corpus object.
@@ -158,29 +170,35 @@ fn settled(before: &Objects, plan: &Plan) -> Vec<String> {
 /// Without the option, the loader is the product's, byte for byte; with it,
 /// the steps are listed, named once each, and the loader differs.
 fn option_off_is_unchanged() -> Outcome {
-    for name in corpus() {
+    // Each object in its own byte order: big-endian ones where there are.
+    let big = corpus()
+        .iter()
+        .map(|n| n.replace(".bpf.o", ".bpfeb.o"))
+        .filter(|n| common::corpus_dir().join(n).exists())
+        .collect::<Vec<_>>();
+    assert!(big.len() > 1, "no big-endian objects: {big:?}");
+    for name in corpus().into_iter().chain(big) {
         let p = plan(&name);
-        for e in [Endian::Little, Endian::Big] {
-            let plain = generate(&p, e).unwrap();
-            assert_eq!(
-                plain,
-                generate_with(&p, e, GenOptions::default()).unwrap(),
-                "{name}"
-            );
-            assert!(plain.steps.is_empty(), "{name}");
-            let fi = generate_with(&p, e, FI).unwrap();
-            assert!(!fi.steps.is_empty(), "{name}: no steps");
-            assert_ne!(fi.insns, plain.insns, "{name}: no injection points");
-            let distinct: BTreeSet<&String> = fi.steps.iter().collect();
-            assert_eq!(distinct.len(), fi.steps.len(), "{name}: {:?}", fi.steps);
-            // One BTF load, then at least one step per map and program.
-            assert_eq!(fi.steps[0], "loading the object's BTF", "{name}");
-            assert!(
-                fi.steps.len() > p.maps.len() + p.progs.len(),
-                "{name}: {:?}",
-                fi.steps
-            );
-        }
+        let e = p.endian;
+        let plain = generate(&p, e).unwrap();
+        assert_eq!(
+            plain,
+            generate_with(&p, e, GenOptions::default()).unwrap(),
+            "{name}"
+        );
+        assert!(plain.steps.is_empty(), "{name}");
+        let fi = generate_with(&p, e, FI).unwrap();
+        assert!(!fi.steps.is_empty(), "{name}: no steps");
+        assert_ne!(fi.insns, plain.insns, "{name}: no injection points");
+        let distinct: BTreeSet<&String> = fi.steps.iter().collect();
+        assert_eq!(distinct.len(), fi.steps.len(), "{name}: {:?}", fi.steps);
+        // One BTF load, then at least one step per map and program.
+        assert_eq!(fi.steps[0], "loading the object's BTF", "{name}");
+        assert!(
+            fi.steps.len() > p.maps.len() + p.progs.len(),
+            "{name}: {:?}",
+            fi.steps
+        );
     }
     Ok(())
 }
@@ -188,10 +206,7 @@ fn option_off_is_unchanged() -> Outcome {
 /// The skeletons list the steps; C has no fault injection skeleton.
 fn skeletons_list_steps() -> Outcome {
     let p = plan("iterators.bpf.o");
-    let loaders = vec![
-        generate_with(&p, Endian::Little, FI).unwrap(),
-        generate_with(&p, Endian::Big, FI).unwrap(),
-    ];
+    let loaders = iterators_loaders(FI);
     let o = Options {
         name: "iterators".into(),
         source: "iterators.bpf.o".into(),
@@ -226,10 +241,7 @@ fn kernel_skeleton_compiles() -> Outcome {
     std::fs::create_dir_all(&dir).unwrap();
     let lib = common::build_mock_kernel(&dir);
     let p = plan("iterators.bpf.o");
-    let loaders = vec![
-        generate_with(&p, Endian::Little, FI).unwrap(),
-        generate_with(&p, Endian::Big, FI).unwrap(),
-    ];
+    let loaders = iterators_loaders(FI);
     let o = Options {
         name: "iterators".into(),
         source: "iterators.bpf.o".into(),
@@ -311,6 +323,7 @@ fn every_step_fails_cleanly() -> Outcome {
                 Some(ERRNO as i32),
                 "{name}: step {k} ({step}): {e}"
             );
+            assert_eq!(e.failed_step, k, "{name}: step {k} ({step}) names another");
             assert_eq!(bpf_fds(), fds, "{name}: step {k} ({step}) left fds");
             let left = settled(&before, &p);
             assert!(
@@ -350,8 +363,41 @@ fn no_step_no_failure() -> Outcome {
     Ok(())
 }
 
+/// A real failure, not an injected one, names the step that failed: a
+/// map too large to create fails at that map's creation.
+fn a_real_failure_names_its_step() -> Outcome {
+    require_kernel()?;
+    let p = plan("maps.bpf.o");
+    let l = generate_with(&p, Endian::host(), GenOptions::default()).unwrap();
+    let i = p
+        .maps
+        .iter()
+        .position(|m| m.map_type == 2)
+        .expect("maps.bpf.o has an array");
+    let mut max_entries = vec![0; p.maps.len()];
+    max_entries[i] = u32::MAX;
+    let o = RunOpts {
+        max_entries,
+        ..Default::default()
+    };
+    let e = match runner::run_loader(&l.insns, &l.data, p.maps.len(), p.progs.len(), &o) {
+        Ok(_) => panic!("an array of u32::MAX entries was created"),
+        Err(e) => e,
+    };
+    let k = e.failed_step as usize;
+    assert!(k >= 1 && k <= l.step_names.len(), "{e}");
+    let want = format!("creating map {}", p.maps[i].name);
+    assert_eq!(l.step_names[k - 1], want, "{e}");
+    eprintln!("failed at step {k} ({}): {e}", l.step_names[k - 1]);
+    Ok(())
+}
+
 fn main() {
     harness::run(&[
+        (
+            "a_real_failure_names_its_step",
+            a_real_failure_names_its_step,
+        ),
         ("option_off_is_unchanged", option_off_is_unchanged),
         ("skeletons_list_steps", skeletons_list_steps),
         ("kernel_skeleton_compiles", kernel_skeleton_compiles),

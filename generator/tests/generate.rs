@@ -28,16 +28,27 @@ fn plan(name: &str, suffix: &str) -> Plan {
     Plan::build(&obj, name).unwrap_or_else(|e| panic!("{name}.{suffix}: {e}"))
 }
 
+/// Each byte order's corpus object: `NAME.bpf.o` and `NAME.bpfeb.o`.
+const BYTE_ORDERS: [(&str, Endian); 2] = [("bpf.o", Endian::Little), ("bpfeb.o", Endian::Big)];
+
+/// The loaders of both byte orders, each from the object of its byte order.
+fn both_loaders(name: &str, go: GenOptions) -> Vec<bpf_lskel::Loader> {
+    BYTE_ORDERS
+        .iter()
+        .map(|&(suffix, e)| generate_with(&plan(name, suffix), e, go).unwrap())
+        .collect()
+}
+
 #[test]
 fn deterministic_and_free_of_build_paths() {
     for name in CORPUS {
-        let obj = common::corpus_file(&format!("{name}.bpf.o"));
-        // The object itself names the build directory; the loader must not.
-        assert!(
-            obj.windows(10).any(|w| w == b"/work/top/"),
-            "{name}: corpus object lost its path?"
-        );
-        for e in [Endian::Little, Endian::Big] {
+        for (suffix, e) in BYTE_ORDERS {
+            let obj = common::corpus_file(&format!("{name}.{suffix}"));
+            // The object itself names the build directory; the loader must not.
+            assert!(
+                obj.windows(10).any(|w| w == b"/work/top/"),
+                "{name}.{suffix}: corpus object lost its path?"
+            );
             let a = generate(&Plan::build(&obj, name).unwrap(), e).unwrap();
             let b = generate(&Plan::build(&obj, name).unwrap(), e).unwrap();
             assert_eq!(a, b, "{name}: two runs differ");
@@ -51,7 +62,9 @@ fn deterministic_and_free_of_build_paths() {
 
 #[test]
 fn both_byte_orders_agree() {
-    for name in CORPUS {
+    // kconfig_values too: its code reads bytes at byte-order-dependent
+    // offsets, as globals' folds a string into an immediate.
+    for name in CORPUS.iter().chain(&["kconfig_values"]) {
         let el = plan(name, "bpf.o");
         let eb = plan(name, "bpfeb.o");
         let strip = |p: &Plan| {
@@ -101,25 +114,59 @@ fn both_byte_orders_agree() {
             shape(&eb),
             "{name}: programs differ between bpfel and bpfeb objects"
         );
-        let same_code = el.progs == eb.progs;
-        assert!(
-            same_code || *name == "globals",
-            "{name}: code differs between byte orders"
+        // Each loader comes from the object of its byte order. The two are
+        // laid out alike: the same code, immediates aside (the loader stores
+        // some bytes of encoded instructions as immediates), and blobs of
+        // the same size.
+        let l = generate(&el, Endian::Little).unwrap();
+        let b = generate(&eb, Endian::Big).unwrap();
+        let code = |insns: &[u8], e| {
+            bpf_lskel::insn::decode_all(insns, e)
+                .iter()
+                .map(|i| (i.code, i.dst, i.src, i.off))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            code(&l.insns, Endian::Little),
+            code(&b.insns, Endian::Big),
+            "{name}: the loaders differ"
         );
-        for e in [Endian::Little, Endian::Big] {
-            let a = generate(&el, e).unwrap();
-            let b = generate(&eb, e).unwrap();
-            if same_code {
-                assert_eq!(
-                    a, b,
-                    "{name}: {e}-endian loader depends on the object's byte order"
+        assert_ne!(l.insns, b.insns);
+        assert_eq!(l.data.len(), b.data.len(), "{name}: blob sizes differ");
+        // Each blob holds its object's programs as that object has them:
+        // for globals, a string clang folded into an immediate per byte
+        // order, which no conversion of the other object reproduces.
+        for (loader, p, e) in [(&l, &el, Endian::Little), (&b, &eb, Endian::Big)] {
+            for q in &p.progs {
+                let want = bpf_lskel::insn::encode_all(&q.insns, e);
+                assert!(
+                    loader.data.windows(want.len()).any(|w| w == want),
+                    "{name}: the {e}-endian blob lacks the instructions of `{}`",
+                    q.name
                 );
             }
         }
-        let l = generate(&el, Endian::Little).unwrap();
-        let b = generate(&el, Endian::Big).unwrap();
-        assert_eq!(l.insns.len(), b.insns.len());
-        assert_ne!(l.insns, b.insns);
+    }
+}
+
+/// A loader for the other byte order than the object's is refused: clang
+/// folds byte-order-dependent constants into the code (corpus/globals
+/// stores a string through an immediate), so converting the object would
+/// make a loader that loads a different program.
+#[test]
+fn other_byte_order_is_refused() {
+    for name in CORPUS {
+        for (suffix, other) in [("bpf.o", Endian::Big), ("bpfeb.o", Endian::Little)] {
+            let p = plan(name, suffix);
+            let Err(e) = generate(&p, other) else {
+                panic!("{name}.{suffix}: made a {other}-endian loader");
+            };
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!("{other}-endian loader")) && msg.contains("object"),
+                "{name}.{suffix}: {msg}"
+            );
+        }
     }
 }
 
@@ -163,10 +210,7 @@ fn rustfmt_check(text: &str) -> Option<bool> {
 fn rust_back_ends_are_rustfmt_clean() {
     for name in CORPUS {
         let p = plan(name, "bpf.o");
-        let loaders = vec![
-            generate(&p, Endian::Little).unwrap(),
-            generate(&p, Endian::Big).unwrap(),
-        ];
+        let loaders = both_loaders(name, GenOptions::default());
         let o = Options {
             name: name.to_string(),
             source: format!("{name}.bpf.o"),
@@ -324,7 +368,18 @@ fn minimal_synthetic_object_plans() {
     assert_eq!(p.progs.len(), 1);
     assert_eq!(p.maps[0].name, "arr");
     assert_eq!(p.maps[0].map_type, 2);
-    generate(&p, Endian::Big).unwrap();
+    generate(&p, Endian::Little).unwrap();
+    let e = generate(&p, Endian::Big).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::ByteOrder {
+                object: Endian::Little,
+                target: Endian::Big
+            }
+        ),
+        "{e}"
+    );
 }
 
 /// The checked-in skeletons match what the generator makes of the corpus's
@@ -353,17 +408,14 @@ fn checked_in_iterators_skeleton_is_fresh() {
             runner,
             ..GenOptions::default()
         };
-        let loaders = vec![
-            generate_with(&p, Endian::Little, go).unwrap(),
-            generate_with(&p, Endian::Big, go).unwrap(),
-        ];
+        let loaders = both_loaders("iterators", go);
         let path = top.join("iterators").join(file);
         let checked_in =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let o = Options {
             name: name.into(),
             source: "iterators.bpf.o".into(),
-            command: format!("bpf-lskel gen skeleton -L iterators.bpf.o --lang {lang_arg} --endian both --name {name}"),
+            command: format!("bpf-lskel gen skeleton -L iterators.bpf.o iterators.bpfeb.o --lang {lang_arg} --endian both --name {name}"),
         };
         let fresh = backend::render(lang, &p, &loaders, &o).unwrap();
         assert!(
@@ -403,10 +455,7 @@ fn rust_kernel_skeletons_compile_against_the_contract() {
     common::build_mock_kernel(&dir);
     for name in CORPUS {
         let p = plan(name, "bpf.o");
-        let loaders = vec![
-            generate(&p, Endian::Little).unwrap(),
-            generate(&p, Endian::Big).unwrap(),
-        ];
+        let loaders = both_loaders(name, GenOptions::default());
         let o = Options {
             name: name.to_string(),
             source: format!("{name}.bpf.o"),
@@ -458,8 +507,8 @@ fn rust_kernel_skeletons_compile_against_the_contract() {
 fn closes_treat_fd_zero_as_valid() {
     use bpf_lskel::insn::{decode_all, BPF_JMP, BPF_JSLT, BPF_K, BPF_LDX, BPF_MEM, BPF_W, CALL};
     for name in CORPUS {
-        let p = plan(name, "bpf.o");
-        for e in [Endian::Little, Endian::Big] {
+        for (suffix, e) in BYTE_ORDERS {
+            let p = plan(name, suffix);
             let l = generate(&p, e).unwrap();
             let insns = decode_all(&l.insns, e);
             let mut closes = 0;
@@ -562,10 +611,7 @@ fn run_with_skeleton(
         common::build_mock_kernel(dir);
     }
     let p = plan(name, "bpf.o");
-    let loaders = vec![
-        generate(&p, Endian::Little).unwrap(),
-        generate(&p, Endian::Big).unwrap(),
-    ];
+    let loaders = both_loaders(name, GenOptions::default());
     let o = Options {
         name: name.to_string(),
         source: format!("{name}.bpf.o"),

@@ -27,8 +27,8 @@ rm -rf "$out"
 mkdir -p "$out/root"
 cp generator/tests/kmod/skeltest.rs generator/tests/kmod/Kbuild "$out/"
 for name in globals kconfig; do
-	target/release/bpf-lskel gen skeleton -L "build/corpus/$name.bpf.o" --lang rust-kernel \
-		--endian both --name "$name" -o "$out/${name}_skel_generated.rs"
+	target/release/bpf-lskel gen skeleton -L "build/corpus/$name.bpf.o" "build/corpus/$name.bpfeb.o" \
+		--lang rust-kernel --endian both --name "$name" -o "$out/${name}_skel_generated.rs"
 done
 
 note "building the test module against $KERNEL ($VARIANT)"
