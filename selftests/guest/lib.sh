@@ -7,8 +7,9 @@
 # reason on its last line) or anything else (fail). On kernels with kmemleak
 # (VARIANT=debug) a test that leaves suspected leaks behind fails too.
 #
-# The host passes settings in /tests/env (selftests/run.sh): KERNEL, VARIANT
-# and LONG (1: the long mode of the heavy tests).
+# The host passes settings in /tests/env (selftests/run.sh): KERNEL, VARIANT,
+# LONG (1: the long mode of the heavy tests) and, on kernels with fault
+# injection, FI_STEPS and FI_STEPS_DECLARED (scripts/kernel.sh).
 
 fail() {
 	echo "FAIL: $*"
@@ -39,6 +40,58 @@ mount_bpffs() {
 # True when bpf_preload is built into the kernel (VARIANT=y).
 preload_builtin() {
 	grep -q '/bpf_preload\.ko$' "/lib/modules/$(uname -r)/modules.builtin"
+}
+
+# rust_crate_syms CRATE [MODULE]: the symbols /proc/kallsyms lists for the
+# Rust crate CRATE in the loaded MODULE, or without MODULE in vmlinux. Rust
+# symbols are v0-mangled, `_R...`, and every item of a crate has the crate
+# root `C[s<disambiguator>_]<length><name>` in its path. A module's symbols
+# end in a TAB and `[MODULE]` ("%px %c %s\t[%s]\n", kernel/kallsyms.c),
+# vmlinux's have no tag. kallsyms lists names to every user (kptr_restrict
+# and non-root readers only see zero addresses): a module's text symbols,
+# and with CONFIG_KALLSYMS_ALL its data too.
+rust_crate_syms() {
+	awk -v mod="${2-}" -v re="^_R.*C(s[0-9A-Za-z]*_)?${#1}$1" '
+		(mod == "" ? (NF == 3) : (NF == 4 && $4 == ("[" mod "]"))) && $3 ~ re { print $3 }
+	' /proc/kallsyms
+}
+
+# module_impl MODULE CRATE: "rust" when the loaded MODULE has symbols of the
+# Rust crate CRATE, "c" when it has symbols but none of that crate,
+# "unknown" when kallsyms lists none of its symbols, "absent" when MODULE is
+# not loaded.
+module_impl() {
+	grep -q "^$1 " /proc/modules || {
+		echo absent
+		return 0
+	}
+	if [ -n "$(rust_crate_syms "$2" "$1")" ]; then
+		echo rust
+	elif awk -v tag="[$1]" 'NF == 4 && $4 == tag { found = 1; exit } END { exit !found }' \
+		/proc/kallsyms; then
+		echo c
+	else
+		echo unknown
+	fi
+}
+
+# preload_impl: which bpf_preload the kernel has now, from its symbols:
+# "rust-module" or "c-module" (loaded), "rust-builtin" or "c-builtin" (built
+# in: vmlinux has, or lacks, symbols of the Rust crate bpf_preload),
+# "unknown-module" (loaded, but kallsyms lists none of its symbols) or
+# "none" (neither loaded nor built in).
+preload_impl() {
+	if grep -q '^bpf_preload ' /proc/modules; then
+		echo "$(module_impl bpf_preload bpf_preload)-module"
+	elif preload_builtin; then
+		if [ -n "$(rust_crate_syms bpf_preload)" ]; then
+			echo rust-builtin
+		else
+			echo c-builtin
+		fi
+	else
+		echo none
+	fi
 }
 
 # bpf_objects FILE: the programs and maps in the kernel, one `prog ID [NAME]`
