@@ -205,7 +205,46 @@ build() {
 	kmake INSTALL_MOD_PATH="$(root_path "$OUT")/modinst" INSTALL_MOD_STRIP=1 \
 		modules_install >>"$LOG/build-$KERNEL-$VARIANT.log" 2>&1 ||
 		die "modules_install failed, see $LOG/build-$KERNEL-$VARIANT.log"
+	fault_steps
 	note "built $KERNEL ($VARIANT) in $((SECONDS - t0)) s"
+}
+
+# step_calls FILE: the calls of kernel::bpf::loader::step in the Rust FILE,
+# comments aside: each is one step that consults the fault attribute.
+step_calls() {
+	grep -vE '^[[:space:]]*//' "$1" | grep -oE '(^|[^A-Za-z0-9_])step\(' | wc -l || true
+}
+
+# With CONFIG_FAIL_BPF_PRELOAD, write $OUT/fault-steps (shell assignments,
+# for the guest's /tests/env): how many steps fault injection can fail, as
+# the sources just built declare them: the runner's step() calls, the
+# fault-injected loader's FAULT_STEPS and the module's step() calls.
+# 47-preload-fault-inject fails unless that many steps failed one by one,
+# so a step that stops consulting the attribute cannot pass unnoticed.
+fault_steps() {
+	local d=$SRC/kernel/bpf/preload runner module loader
+	rm -f "$OUT/fault-steps"
+	grep -qx 'CONFIG_FAIL_BPF_PRELOAD=y' "$OUT/.config" || return 0
+	runner=$(step_calls "$SRC/rust/kernel/bpf/loader.rs")
+	module=$(step_calls "$d/bpf_preload.rs")
+	# The array's length as declared, if it has that many entries.
+	loader=$(awk '
+		/^pub static FAULT_STEPS: \[&kernel::str::CStr; [0-9]+\] = \[$/ {
+			n = $0; sub(/.*; /, "", n); sub(/\].*/, "", n); inside = 1; next
+		}
+		inside && /^\];$/ { if (c == n) print n; exit }
+		inside && /c_str!\("/ { c++ }
+	' "$d/iterators/iterators_fi_skel_generated.rs")
+	# A count that cannot be made fails the test, not the build.
+	if ! { [ "$runner" -gt 0 ] && [ "$module" -gt 0 ] && [ "${loader:-0}" -gt 0 ]; }; then
+		echo "FI_STEPS_ERROR='scripts/kernel.sh cannot count the steps: $runner step() calls in loader.rs, $module in bpf_preload.rs, FAULT_STEPS ${loader:-not found or not as long as declared}'" \
+			>"$OUT/fault-steps"
+		return 0
+	fi
+	cat >"$OUT/fault-steps" <<-EOF
+		FI_STEPS=$((runner + loader + module))
+		FI_STEPS_DECLARED='$runner of the runner (rust/kernel/bpf/loader.rs), $loader of the loader (FAULT_STEPS), $module of the module (bpf_preload.rs)'
+	EOF
 }
 
 # The upstream C module from the same vanilla tree, renamed bpf_preload_ref so

@@ -13,7 +13,8 @@
 #            3600; with LONG=1: 2400, debug 14400)
 #   LONG     1: the heavy tests run their long mode (48-preload-cycles: 1000
 #            cycles, 50-preload-races: 10 min); passed to the guest in
-#            /tests/env with KERNEL and VARIANT
+#            /tests/env with KERNEL and VARIANT (and, with fault injection,
+#            FI_STEPS from the build's fault-steps)
 #   MEM      guest memory (default 2G: KASAN takes an eighth for its shadow)
 #   ACCEL    auto (default), tcg or kvm. auto uses KVM only when a probe (run
 #            once per host kernel and qemu, cached) saw a guest boot under it:
@@ -109,6 +110,8 @@ EOF
 chmod +x "$stage/init"
 printf '%s\n' "${tests[@]}" >"$stage/tests/list"
 printf 'KERNEL=%s\nVARIANT=%s\nLONG=%s\n' "$KERNEL" "$VARIANT" "$LONG" >"$stage/tests/env"
+# With fault injection: how many steps the built sources declare (kernel.sh).
+[ ! -e "$OUT/fault-steps" ] || cat "$OUT/fault-steps" >>"$stage/tests/env"
 (cd "$stage" && find . | sort | cpio -o -H newc --quiet | gzip -1) >"$RESULTS/initramfs.cpio.gz"
 
 # qemu_boot SECONDS LOG ACCEL-ARGS...: boot the initramfs, serial to LOG.

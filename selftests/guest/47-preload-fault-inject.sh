@@ -10,6 +10,11 @@
 # busybox modprobe retries a failed finit_module() with init_module(), so
 # each k runs init twice: times=2 fails step k of the first attempt and the
 # first step of the second.
+#
+# The steps that failed must be as many as the built sources declare
+# (FI_STEPS, from scripts/kernel.sh: the runner's steps, the loader's
+# FAULT_STEPS and the module's steps), so a step that no longer consults the
+# attribute fails the test rather than shortening the count.
 . /tests/lib.sh
 . /tests/preload-common.sh
 
@@ -19,6 +24,9 @@ FI=/sys/kernel/debug/fail_bpf_preload
 [ -d $FI ] || skip "no $FI (CONFIG_FAIL_BPF_PRELOAD is off in this kernel)"
 is_builtin bpf_preload && skip "bpf_preload is built in"
 command -v bpfload >/dev/null || fail "no bpfload to list the kernel's BPF objects"
+[ -z "${FI_STEPS_ERROR-}" ] || fail "$FI_STEPS_ERROR"
+[ -n "${FI_STEPS-}" ] ||
+	fail "no FI_STEPS in /tests/env: the kernel build wrote no fault-steps (rebuild it)"
 
 disarm() {
 	echo 0 >$FI/probability
@@ -119,4 +127,7 @@ if [ -w $KMEMLEAK ]; then
 	echo "kmemleak: nothing suspected"
 fi
 echo "$n steps injected, $clean/$n clean"
+[ "$n" = "$FI_STEPS" ] ||
+	fail "$n steps failed one by one, but the sources declare $FI_STEPS ($FI_STEPS_DECLARED)"
+echo "$n steps, as declared ($FI_STEPS_DECLARED)"
 [ $clean = $n ] || fail "$((n - clean)) of $n failed steps left something behind"

@@ -9,7 +9,8 @@
 #
 # The host passes settings in /tests/env (selftests/run.sh): KERNEL, VARIANT,
 # LONG (1: the long mode of the heavy tests) and, on kernels with fault
-# injection, FI_STEPS and FI_STEPS_DECLARED (scripts/kernel.sh).
+# injection, FI_STEPS and FI_STEPS_DECLARED or FI_STEPS_ERROR (from
+# scripts/kernel.sh).
 
 fail() {
 	echo "FAIL: $*"
