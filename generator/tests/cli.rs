@@ -393,9 +393,7 @@ fn rust_bytes(text: &str, name: &str, e: &str) -> Option<Vec<u8>> {
         match c {
             '"' => return Some(out),
             '\\' => match it.next()? {
-                '\n' => {
-                    while it.next_if(|c| c.is_whitespace()).is_some() {}
-                }
+                '\n' => while it.next_if(|c| c.is_whitespace()).is_some() {},
                 'x' => {
                     let h: String = [it.next()?, it.next()?].iter().collect();
                     out.push(u8::from_str_radix(&h, 16).ok()?);
@@ -476,7 +474,11 @@ fn two_objects_give_both_byte_orders() {
         assert!(out.status.success(), "{objs:?}: {}", stderr(&out));
         let text = String::from_utf8(out.stdout).unwrap();
         for (l, e) in [(&el, "little"), (&eb, "big")] {
-            assert_eq!(rust_bytes(&text, "INSNS", e).as_ref(), Some(&l.insns), "{e}");
+            assert_eq!(
+                rust_bytes(&text, "INSNS", e).as_ref(),
+                Some(&l.insns),
+                "{e}"
+            );
             assert_eq!(rust_bytes(&text, "DATA", e).as_ref(), Some(&l.data), "{e}");
         }
         assert!(text.contains(&format!("-L {} {} --lang", objs[0], objs[1])));
@@ -508,7 +510,10 @@ fn two_objects_give_both_byte_orders() {
 #[test]
 fn disagreeing_objects_are_refused() {
     for (objs, want) in [
-        (["maps.bpf.o", "globals.bpfeb.o"], "license: \"GPL\" against"),
+        (
+            ["maps.bpf.o", "globals.bpfeb.o"],
+            "license: \"GPL\" against",
+        ),
         (
             ["iterators.bpf.o", "core.bpfeb.o"],
             "map #0 `x.rodata`: value size: 123 against 14",
@@ -520,10 +525,17 @@ fn disagreeing_objects_are_refused() {
         assert!(!out.status.success(), "{objs:?}: accepted");
         let err = stderr(&out);
         assert!(err.contains(want), "{objs:?}: {err}");
-        assert!(err.contains(objs[0]) && err.contains(objs[1]), "{objs:?}: {err}");
+        assert!(
+            err.contains(objs[0]) && err.contains(objs[1]),
+            "{objs:?}: {err}"
+        );
         assert!(out.stdout.is_empty());
     }
     let out = gen_objects(&["globals.bpf.o", "globals.bpfeb.o", "maps.bpf.o"], &[]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("at most two objects"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("at most two objects"),
+        "{}",
+        stderr(&out)
+    );
 }
