@@ -229,10 +229,10 @@ fault_steps() {
 	module=$(step_calls "$d/bpf_preload.rs")
 	# The array's length as declared, if it has that many entries.
 	loader=$(awk '
-		/^pub static FAULT_STEPS: \[&kernel::str::CStr; [0-9]+\] = \[$/ {
+		/^[[:space:]]*pub static FAULT_STEPS: \[&kernel::str::CStr; [0-9]+\] = \[$/ {
 			n = $0; sub(/.*; /, "", n); sub(/\].*/, "", n); inside = 1; next
 		}
-		inside && /^\];$/ { if (c == n) print n; exit }
+		inside && /^[[:space:]]*\];$/ { if (c == n) print n; exit }
 		inside && /c_str!\("/ { c++ }
 	' "$d/iterators/iterators_fi_skel_generated.rs")
 	# A count that cannot be made fails the test, not the build.

@@ -154,6 +154,8 @@ const RUST_ITEMS: &[&str] = &[
     "MAP_NAMES",
     "PROG_NAMES",
     "CTX_SIZE",
+    "LOADER_STEPS",
+    "FAILED_STEP_OFFSET",
     "FAULT_STEPS",
     "MAPS",
     "PROGS",
@@ -389,14 +391,47 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
         .first()
         .map(|l| l.steps.as_slice())
         .unwrap_or_default();
+    let step_names = loaders
+        .first()
+        .map(|l| l.step_names.as_slice())
+        .unwrap_or_default();
+    let str_ty = if kernel { "kernel::str::CStr" } else { "str" };
+    let lit = |st: &str| {
+        if kernel {
+            format!("kernel::c_str!({})", names::rust_str(st))
+        } else {
+            names::rust_str(st)
+        }
+    };
+    s.push_str(
+        "/// The loader's steps that can fail: a failed loader leaves the number of the one that\n\
+         /// failed (from 1: step `k` is at `k - 1`) at [`FAILED_STEP_OFFSET`] in its ctx.\n",
+    );
+    let _ = writeln!(
+        s,
+        "pub static LOADER_STEPS: [&{str_ty}; {}] = [",
+        step_names.len()
+    );
+    for st in step_names {
+        let _ = writeln!(s, "    {},", lit(st));
+    }
+    s.push_str("];\n\n");
+    s.push_str("/// Offset of the `u32` failed step in the loader ctx, after the descriptors.\n");
+    let _ = writeln!(
+        s,
+        "pub const FAILED_STEP_OFFSET: usize = {};\n",
+        ctx::failed_step(nm, np)
+    );
     if steps.is_empty() {
-        s.push_str("/// Size of the loader ctx (`struct bpf_loader_ctx` and descriptors).\n");
+        s.push_str(
+            "/// Size of the loader ctx (`struct bpf_loader_ctx`, descriptors and the failed step).\n",
+        );
         let _ = writeln!(s, "pub const CTX_SIZE: usize = {};", ctx::size(nm, np));
     } else {
         s.push_str(
-            "/// Size of the loader ctx (`struct bpf_loader_ctx`, descriptors, `fault_step`\n",
+            "/// Size of the loader ctx (`struct bpf_loader_ctx`, descriptors, the failed step,\n",
         );
-        s.push_str("/// and `fault_errno`).\n");
+        s.push_str("/// `fault_step` and `fault_errno`).\n");
         let _ = writeln!(
             s,
             "pub const CTX_SIZE: usize = {};",
@@ -408,16 +443,11 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
         );
         let _ = writeln!(
             s,
-            "pub static FAULT_STEPS: [&{}; {}] = [",
-            if kernel { "kernel::str::CStr" } else { "str" },
+            "pub static FAULT_STEPS: [&{str_ty}; {}] = [",
             steps.len()
         );
         for st in steps {
-            if kernel {
-                let _ = writeln!(s, "    kernel::c_str!({}),", names::rust_str(st));
-            } else {
-                let _ = writeln!(s, "    {},", names::rust_str(st));
-            }
+            let _ = writeln!(s, "    {},", lit(st));
         }
         s.push_str("];\n");
     }
@@ -468,7 +498,7 @@ fn kernel_skeleton(
         .collect();
     static_array(s, "PROGS", "ProgSpec", &progs);
     let _ = writeln!(s, "/// What [`{ty}::load`] runs.");
-    s.push_str("pub static SPEC: LoaderSpec = LoaderSpec {\n    insns: INSNS,\n    data: DATA,\n    maps: &MAPS,\n    progs: &PROGS,\n};\n\n");
+    s.push_str("pub static SPEC: LoaderSpec = LoaderSpec {\n    insns: INSNS,\n    data: DATA,\n    maps: &MAPS,\n    progs: &PROGS,\n    steps: &LOADER_STEPS,\n};\n\n");
     let _ = writeln!(
         s,
         "/// The loaded {} object: its maps and programs.",
@@ -620,7 +650,9 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     for p in &progs {
         let _ = writeln!(s, "\t\tstruct bpf_prog_desc {p};");
     }
-    s.push_str("\t} progs;\n\tstruct {\n");
+    s.push_str("\t} progs;\n");
+    s.push_str("\t__u32 failed_step; /* set by a failed __load: see __failed_step() */\n");
+    s.push_str("\tstruct {\n");
     for p in &progs {
         let _ = writeln!(s, "\t\tint {p}_fd;");
     }
@@ -708,6 +740,27 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         s,
         "\tint err;\n\n\topts.ctx = (struct bpf_loader_ctx *)skel;\n\topts.data_sz = sizeof(opts_data) - 1;\n\topts.data = (void *)opts_data;\n\topts.insns_sz = sizeof(opts_insn) - 1;\n\topts.insns = (void *)opts_insn;\n\n\terr = bpf_load_and_run(&opts);\n\tif (err < 0)\n\t\treturn err;\n\treturn 0;\n}}\n"
     );
+    let names_of: Vec<&String> = loaders
+        .first()
+        .map(|l| l.step_names.iter().collect())
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "/* The step of the loader that failed, after __load failed; NULL if none. */\n\
+         static inline const char *\n{n}__failed_step(const struct {n} *skel)\n{{"
+    );
+    if names_of.is_empty() {
+        s.push_str("\t(void)skel;\n\treturn NULL;\n}\n\n");
+    } else {
+        s.push_str("\tstatic const char *const steps[] = {\n");
+        for st in names_of {
+            let _ = writeln!(s, "\t\t{},", names::c_str(st.as_bytes()));
+        }
+        s.push_str(
+            "\t};\n\n\tif (skel->failed_step < 1 || skel->failed_step > sizeof(steps) / sizeof(steps[0]))\n\
+             \t\treturn NULL;\n\treturn steps[skel->failed_step - 1];\n}\n\n",
+        );
+    }
     let _ = writeln!(
         s,
         "static inline struct {n} *\n{n}__open_and_load(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = {n}__open();\n\tif (!skel)\n\t\treturn NULL;\n\tif ({n}__load(skel)) {{\n\t\t{n}__destroy(skel);\n\t\treturn NULL;\n\t}}\n\treturn skel;\n}}\n"

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use bpf_lskel::backend::{self, Lang, Options};
 use bpf_lskel::gen::{generate_with, GenOptions, Runner};
+use bpf_lskel::plan::MapKind;
 use bpf_lskel::{generate, names, Endian, Plan};
 
 const USAGE: &str = "\
@@ -438,13 +439,30 @@ fn run(args: &[String]) -> Result<(), String> {
             .map_or("none: no such step", String::as_str);
         println!("fault injection: step {k} of {} ({name})", l.steps.len());
     }
+    // `.kconfig` values as a user-space skeleton computes them on its
+    // target: this kernel's release and configuration.
+    let mut initial_values = vec![None; plan.maps.len()];
+    if let Some(i) = plan.maps.iter().position(|m| m.kind == MapKind::Kconfig) {
+        initial_values[i] =
+            bpf_lskel::kconfig::from_host(&plan).map_err(|e| format!("{}: {e}", c.obj))?;
+    }
     let opts = runner::RunOpts {
         log_level: u32::from(has(&c, "--log")),
         fault,
+        initial_values,
         ..Default::default()
     };
     let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| {
+            // Name the loader's step that failed, when it named one.
+            let step = (e.failed_step as usize)
+                .checked_sub(1)
+                .and_then(|i| l.steps.get(i).or(l.step_names.get(i)));
+            match step {
+                Some(step) => format!("{}: {step}: {}", c.obj, e.err),
+                None => format!("{}: {e}", c.obj),
+            }
+        })?;
     for (m, fd) in plan.maps.iter().zip(&loaded.maps) {
         let i = runner::map_info(fd).map_err(|e| e.to_string())?;
         println!(

@@ -392,8 +392,50 @@ fn a_real_failure_names_its_step() -> Outcome {
     Ok(())
 }
 
+/// `bpf-lskel run` computes `.kconfig` values for this kernel, and names
+/// the object and the loader step when the loader fails.
+fn run_takes_kconfig_and_names_the_step() -> Outcome {
+    require_kernel()?;
+    let bin = env!("CARGO_BIN_EXE_bpf-lskel");
+    let dir = common::corpus_dir();
+    let ok = std::process::Command::new(bin)
+        .arg("run")
+        .arg(dir.join("kconfig_values.bpf.o"))
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "non-weak kconfig externs: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let obj = dir.join("maps.bpf.o");
+    let p = plan("maps.bpf.o");
+    let l = generate_with(&p, Endian::host(), FI).unwrap();
+    let k = l
+        .steps
+        .iter()
+        .position(|s| s.starts_with("creating map "))
+        .unwrap()
+        + 1;
+    let bad = std::process::Command::new(bin)
+        .arg("run")
+        .arg(&obj)
+        .args(["--fault-step", &k.to_string(), "--fault-errno", "12"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    let want = format!("{}: {}: ", obj.display(), l.steps[k - 1]);
+    assert!(err.contains(&want), "wanted {want:?} in {err}");
+    Ok(())
+}
+
 fn main() {
     harness::run(&[
+        (
+            "run_takes_kconfig_and_names_the_step",
+            run_takes_kconfig_and_names_the_step,
+        ),
         (
             "a_real_failure_names_its_step",
             a_real_failure_names_its_step,

@@ -145,6 +145,9 @@ const RUST_VOCAB: &[&str] = &[
     "as",
     "return",
     "doc",
+    "LOADER_STEPS",
+    "FAILED_STEP_OFFSET",
+    "steps",
 ];
 
 /// Functions, methods and macros the Rust back ends call.
@@ -236,6 +239,9 @@ const C_VOCAB: &[&str] = &[
     "skel_raw_tracepoint_open",
     "bpf_load_and_run",
     "BPF_TRACE_ITER",
+    "__u32",
+    "failed_step",
+    "steps",
 ];
 
 /// Calls the C back end writes (besides the skeleton's own functions).
@@ -287,6 +293,7 @@ fn derived(plan: &Plan, skel: &str) -> BTreeSet<String> {
         "open",
         "load",
         "open_and_load",
+        "failed_step",
     ] {
         out.insert(format!("{skel}__{f}"));
     }

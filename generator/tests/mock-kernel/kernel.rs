@@ -94,6 +94,8 @@ pub mod bpf {
             pub maps: &'static [MapSpec],
             /// Programs, in ctx order.
             pub progs: &'static [ProgSpec],
+            /// The loader's steps that can fail.
+            pub steps: &'static [&'static crate::str::CStr],
         }
 
         /// A map of a loader.

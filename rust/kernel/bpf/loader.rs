@@ -134,6 +134,9 @@ pub struct LoaderSpec {
     pub maps: &'static [MapSpec],
     /// The programs, in the order the loader's context lists them.
     pub progs: &'static [ProgSpec],
+    /// The loader's steps that can fail, in order: a failed loader names the one that failed by
+    /// its number (from 1) in its context, and the error names the step.
+    pub steps: &'static [&'static CStr],
 }
 
 /// The maps and programs a loader created, as descriptors of the current task.
@@ -209,8 +212,15 @@ const BPF_SKEL_KERNEL: u32 = 1 << 0;
 /// Descriptors the loader did not write keep this value.
 const NO_FD: i32 = -1;
 
-/// After the descriptors, for loaders generated with fault injection: the step to fail (from 1,
-/// or 0 for none) and the positive errno it fails with.
+/// After the descriptors: the number of the loader step that failed (from 1), which a failed
+/// loader writes.
+#[repr(C)]
+struct CtxFailed {
+    failed_step: u32,
+}
+
+/// After that, for loaders generated with fault injection: the step to fail (from 1, or 0 for
+/// none) and the positive errno it fails with.
 #[repr(C)]
 struct CtxFault {
     fault_step: u32,
@@ -222,7 +232,8 @@ struct CtxFault {
 /// # Invariants
 ///
 /// `buf` holds at least `size()` bytes, 8-byte aligned, laid out as a header followed by
-/// `maps` [`CtxMap`] and `progs` [`CtxProg`] entries, and a [`CtxFault`] if `fault`.
+/// `maps` [`CtxMap`] and `progs` [`CtxProg`] entries, a [`CtxFailed`], and a [`CtxFault`] if
+/// `fault`.
 struct Ctx {
     buf: KVec<u64>,
     maps: usize,
@@ -239,8 +250,12 @@ impl Ctx {
         Self::map_offset(self.maps) + idx * size_of::<CtxProg>()
     }
 
-    fn fault_offset(&self) -> usize {
+    fn failed_offset(&self) -> usize {
         self.prog_offset(self.progs)
+    }
+
+    fn fault_offset(&self) -> usize {
+        self.failed_offset() + size_of::<CtxFailed>()
     }
 
     fn size(&self) -> usize {
@@ -253,6 +268,7 @@ impl Ctx {
         let size = size_of::<CtxHeader>()
             + maps * size_of::<CtxMap>()
             + progs * size_of::<CtxProg>()
+            + size_of::<CtxFailed>()
             + if fault { size_of::<CtxFault>() } else { 0 };
         // `BPF_PROG_RUN` takes contexts of up to `U16_MAX` bytes.
         if size > u16::MAX.into() {
@@ -292,6 +308,8 @@ impl Ctx {
             let off = ctx.prog_offset(i);
             ctx.write(off, CtxProg { prog_fd: NO_FD });
         }
+        let off = ctx.failed_offset();
+        ctx.write(off, CtxFailed { failed_step: 0 });
         if fault {
             ctx.set_fault(0, 0);
         }
@@ -330,6 +348,13 @@ impl Ctx {
         assert!(off + size_of::<i32>() <= self.size());
         // SAFETY: As in `write`, an entry starting with an `i32` is at `off`, in bounds.
         unsafe { self.buf.as_ptr().cast::<u8>().add(off).cast::<i32>().read() }
+    }
+
+    /// Returns the number of the step a failed loader named (from 1; 0 for none).
+    fn failed_step(&self) -> u32 {
+        let off = self.failed_offset();
+        // SAFETY: As in `write`, the `CtxFailed` entry is at `off`, in bounds and aligned.
+        unsafe { self.buf.as_ptr().cast::<u8>().add(off).cast::<u32>().read() }
     }
 
     fn as_attr(&mut self) -> u64 {
@@ -417,9 +442,18 @@ impl LoaderSpec {
         drop(prog);
         drop(map);
         if ret < 0 {
-            // The loader closed what it had created before returning its error.
+            // The loader closed what it had created before returning its error, and named the
+            // step that failed: one of `self.steps`, or with fault injection one of `steps`,
+            // which starts with them.
+            let k = ctx.failed_step() as usize;
+            let named = k
+                .checked_sub(1)
+                .and_then(|i| self.steps.get(i).or_else(|| steps.get(i)));
             return Err(LoadError {
-                step: injected.unwrap_or(crate::c_str!("the loader program")),
+                step: named
+                    .copied()
+                    .or(injected)
+                    .unwrap_or(crate::c_str!("the loader program")),
                 err: Error::from_errno(ret),
             });
         }
