@@ -341,9 +341,11 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
         items.claim(&format!("{up}_INITIAL"), map.clone())?;
         for l in loaders {
             let e = l.endian.cfg_name();
-            let v = plan
-                .initial_value(i, l.endian)
-                .ok()
+            // Each loader's own bytes: the blob of that byte order's object.
+            let v = l
+                .initial_values
+                .get(i)
+                .cloned()
                 .flatten()
                 .unwrap_or_default();
             let _ = writeln!(s, "/// Initial contents of {map} ({e}-endian).");
@@ -714,6 +716,19 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     );
     let _ = writeln!(s, "static inline int\n{n}__load(struct {n} *skel)\n{{\n\tstruct bpf_load_and_run_opts opts = {{}};");
     let multi = loaders.len() > 1;
+    if let [l] = loaders {
+        // One byte order only: refuse to compile for the other.
+        let _ = writeln!(
+            s,
+            "#if __BYTE_ORDER__ != {}\n#error \"this skeleton holds a {}-endian loader only\"\n#endif",
+            if l.endian == Endian::Little {
+                "__ORDER_LITTLE_ENDIAN__"
+            } else {
+                "__ORDER_BIG_ENDIAN__"
+            },
+            l.endian.cfg_name()
+        );
+    }
     for (k, l) in loaders.iter().enumerate() {
         if multi {
             let cond = if l.endian == Endian::Little {

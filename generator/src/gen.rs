@@ -150,6 +150,9 @@ pub struct Loader {
     /// injection these are the first entries of [`Self::steps`], and an
     /// injected failure of a later one (a close) names its number there.
     pub step_names: Vec<String>,
+    /// The initial contents of each map as this loader's blob holds them
+    /// (global data maps; `None` for the others), in its byte order.
+    pub initial_values: Vec<Option<Vec<u8>>>,
     /// Who may run it.
     pub runner: Runner,
 }
@@ -821,12 +824,14 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     }
 
     // Maps, each populated and frozen right after creation, as libbpf does.
+    let mut initial_values = Vec::with_capacity(plan.maps.len());
     for (i, m) in plan.maps.iter().enumerate() {
         let (inner_attr, attr) = &map_attrs[i];
         if let (Some(inner), Some(a), Some(s)) = (&m.inner, inner_attr, inner_slots[i]) {
             g.map_create(inner, a, None, s, None, None);
         }
         let init = plan.initial_value(i, endian)?;
+        initial_values.push(init.clone());
         g.map_create(m, attr, init, map_slots[i], Some(i), inner_slots[i]);
     }
 
@@ -994,6 +999,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         data: g.b.data,
         steps: g.steps,
         step_names: g.step_names,
+        initial_values,
         runner: o.runner,
     })
 }

@@ -429,8 +429,10 @@ fn one_object_gives_its_byte_order() {
             assert!(out.status.success(), "{obj} {lang}: {}", stderr(&out));
             let text = String::from_utf8(out.stdout).unwrap();
             if lang == "c" {
-                // One loader: no byte order guards.
-                assert!(!text.contains("__BYTE_ORDER__"), "{obj} {lang}");
+                // One loader: a guard refuses the other byte order.
+                let guard = format!("#error \"this skeleton holds a {mine}-endian loader only\"");
+                assert!(text.contains(&guard), "{obj} {lang}");
+                assert!(!text.contains("#elif"), "{obj} {lang}");
             } else {
                 assert!(text.contains(&format!("{mine}-endian")), "{obj} {lang}");
                 assert!(!text.contains(&format!("{other}-endian")), "{obj} {lang}");

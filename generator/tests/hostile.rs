@@ -284,3 +284,65 @@ fn skeleton_and_file_names() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A C header with one byte order's loader does not compile for the other,
+/// and each loader's global data is its own object's, not a conversion.
+#[test]
+fn one_byte_order_per_loader() {
+    let dir = scratch("endian");
+    let host = Endian::host();
+    let other = if host == Endian::Little {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
+    let suffix = |e: Endian| {
+        if e == Endian::Little {
+            "bpf.o"
+        } else {
+            "bpfeb.o"
+        }
+    };
+    let plan_of = |e: Endian| {
+        Plan::build(&common::corpus_file(&format!("globals.{}", suffix(e))), "g").unwrap()
+    };
+    let o = Options {
+        name: "g".into(),
+        source: "globals.bpf.o".into(),
+        command: "bpf-lskel".into(),
+    };
+    let theirs = generate(&plan_of(other), other).unwrap();
+    let text =
+        backend::render(Lang::C, &plan_of(other), std::slice::from_ref(&theirs), &o).unwrap();
+    let out = dir.join("other.h");
+    std::fs::write(&out, &text).unwrap();
+    let err = compile_c(&dir, &out).expect_err("the other byte order's header compiled");
+    assert!(err.contains("loader only"), "{err}");
+    let mine = generate(&plan_of(host), host).unwrap();
+    let text = backend::render(Lang::C, &plan_of(host), std::slice::from_ref(&mine), &o).unwrap();
+    std::fs::write(&out, &text).unwrap();
+    compile_c(&dir, &out).unwrap();
+    // The Rust skeleton of both takes each loader's data from its own blob.
+    let text = backend::render(
+        Lang::RustUser,
+        &plan_of(host),
+        &[mine.clone(), theirs.clone()],
+        &o,
+    )
+    .unwrap();
+    for l in [&mine, &theirs] {
+        let v = l
+            .initial_values
+            .iter()
+            .flatten()
+            .next()
+            .expect("globals has data");
+        let lit: String = v.iter().map(|b| format!("\\x{b:02x}")).collect();
+        assert!(
+            text.replace("\\\n", "").contains(&lit),
+            "{} data not in the skeleton",
+            l.endian
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
