@@ -80,9 +80,12 @@ iterators_bpf__open(void)
 
 	skel = skel_alloc(sizeof(*skel));
 	if (!skel)
-		return NULL;
+		goto cleanup;
 	skel->ctx.sz = (void *)&skel->links - (void *)skel;
 	return skel;
+cleanup:
+	iterators_bpf__destroy(skel);
+	return NULL;
 }
 
 static inline int

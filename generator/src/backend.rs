@@ -613,6 +613,70 @@ fn static_array(s: &mut String, name: &str, ty: &str, items: &[String]) {
     }
 }
 
+/// A global data map of a C skeleton with typed, mmapped contents, as
+/// bpftool's light skeletons have them (`skel->bss->counter`).
+struct CData {
+    /// Index of the map.
+    map: usize,
+    /// The map's (and the pointer member's) identifier.
+    id: String,
+    /// The struct's member lines.
+    body: String,
+    /// Members whose size `__assert` checks, with that size.
+    sized: Vec<(String, u32)>,
+    /// Frozen: read-only once loaded.
+    read_only: bool,
+}
+
+/// The typed contents of map `i` (identifier `id`), if libbpf would mmap
+/// it: a global data map with at least one global variable. Members are
+/// laid out at their offsets with `char __padN[]` between them; a variable
+/// whose type has no safe C declaration is `char NAME[SIZE]`.
+fn c_data(plan: &Plan, i: usize, id: &str) -> Result<Option<CData>, Error> {
+    let m = &plan.maps[i];
+    if m.map_flags & crate::plan::F_MMAPABLE == 0 || m.initial.is_none() {
+        return Ok(None);
+    }
+    let vars = data_vars(plan, i);
+    if vars.is_empty() {
+        return Ok(None);
+    }
+    let mut scope = Scope::new(format!(
+        "the members of the typed contents of map {}",
+        code(&m.name)
+    ));
+    let (mut body, mut sized) = (String::new(), Vec::new());
+    let (mut off, mut pads) = (0u32, 0);
+    for v in vars {
+        if v.offset < off || v.size == 0 {
+            // Overlapping or empty: nothing C can lay out there.
+            continue;
+        }
+        let name = names::ident(&v.name, Syntax::C);
+        scope.claim(&name, format!("variable {}", code(&v.name)))?;
+        let typed = crate::cdecl::decl(&plan.btf, v.type_id, &name, 2)
+            .zip(crate::cdecl::align_of(&plan.btf, v.type_id));
+        let align = typed.as_ref().map_or(1, |t| t.1.max(1));
+        if off.div_ceil(align) * align != v.offset {
+            let pad = format!("__pad{pads}");
+            scope.claim(&pad, "padding")?;
+            let _ = writeln!(body, "		char {pad}[{}];", v.offset - off);
+            pads += 1;
+        }
+        let d = typed.map_or_else(|| format!("char {name}[{}]", v.size), |t| t.0);
+        let _ = writeln!(body, "		{d};");
+        sized.push((name, v.size));
+        off = v.offset + v.size;
+    }
+    Ok(Some(CData {
+        map: i,
+        id: id.to_string(),
+        body,
+        sized,
+        read_only: m.freeze,
+    }))
+}
+
 fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     let mut s = String::new();
     let n = &o.name;
@@ -629,6 +693,20 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         let id = names::ident(&p.name, Syntax::C);
         prog_scope.claim(&id, format!("program {}", code(&p.name)))?;
         progs.push(id);
+    }
+    let mut members = Scope::with_reserved(
+        format!("the members of `struct {n}`"),
+        &["ctx", "maps", "progs", "failed_step", "links"],
+    );
+    let mut datas = Vec::new();
+    for (i, id) in maps.iter().enumerate() {
+        if let Some(d) = c_data(plan, i, id)? {
+            members.claim(
+                id,
+                format!("the contents of map {}", code(&plan.maps[i].name)),
+            )?;
+            datas.push(d);
+        }
     }
     let guard = format!("__{}_SKEL_H__", n.to_ascii_uppercase());
     s.push_str("/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n");
@@ -658,43 +736,58 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     for p in &progs {
         let _ = writeln!(s, "\t\tint {p}_fd;");
     }
-    s.push_str("\t} links;\n};\n\n");
-    let attachable: Vec<(&str, String)> = plan
-        .progs
-        .iter()
-        .zip(&progs)
-        .filter_map(|(p, id)| {
-            let call = match (p.prog_type, p.expected_attach_type) {
-                (progtype::PROG_TRACING, progtype::ATTACH_TRACE_ITER) => {
-                    "skel_link_create(prog_fd, 0, BPF_TRACE_ITER)".to_string()
-                }
-                (progtype::PROG_TRACING | progtype::PROG_LSM, _) => {
-                    "skel_raw_tracepoint_open(NULL, prog_fd)".to_string()
-                }
-                (progtype::PROG_RAW_TRACEPOINT, _) => {
-                    let tp = p.section.split_once('/').map(|x| x.1)?;
-                    format!(
-                        "skel_raw_tracepoint_open({}, prog_fd)",
-                        names::c_str(tp.as_bytes())
-                    )
-                }
-                _ => return None,
-            };
-            Some((id.as_str(), call))
-        })
-        .collect();
-    for (p, call) in &attachable {
+    s.push_str("\t} links;\n");
+    for d in &datas {
+        let _ = writeln!(s, "\tstruct {n}__{} {{\n{}\t}} *{};", d.id, d.body, d.id);
+    }
+    s.push_str("};\n\n");
+    if !datas.is_empty() {
+        // bpftool rounds to the build host's page size; this asks the target's.
         let _ = writeln!(
             s,
-            "static inline int\n{n}__{p}__attach(struct {n} *skel)\n{{\n\tint prog_fd = skel->progs.{p}.prog_fd;\n\tint fd = {call};\n\n\tif (fd > 0)\n\t\tskel->links.{p}_fd = fd;\n\treturn fd;\n}}\n"
+            "/* The size of a mapping of SZ bytes of map data: whole pages. */\n\
+             static inline size_t\n{n}__mmap_sz(size_t sz)\n{{\n\
+             #ifdef __KERNEL__\n\treturn PAGE_ALIGN(sz);\n#else\n\
+             \tsize_t page = sysconf(_SC_PAGESIZE);\n\n\
+             \treturn page * ((sz + page - 1) / page);\n#endif\n}}\n"
+        );
+    }
+    // One attach function per program, as bpftool writes them; those the
+    // skeleton cannot attach by itself return 0 and attach nothing.
+    for (p, id) in plan.progs.iter().zip(&progs) {
+        let call = match (p.prog_type, p.expected_attach_type) {
+            (progtype::PROG_TRACING, progtype::ATTACH_TRACE_ITER) => {
+                Some("skel_link_create(prog_fd, 0, BPF_TRACE_ITER)".to_string())
+            }
+            (progtype::PROG_TRACING | progtype::PROG_LSM, _) => {
+                Some("skel_raw_tracepoint_open(NULL, prog_fd)".to_string())
+            }
+            (progtype::PROG_RAW_TRACEPOINT, _) => p.section.split_once('/').map(|x| {
+                format!(
+                    "skel_raw_tracepoint_open({}, prog_fd)",
+                    names::c_str(x.1.as_bytes())
+                )
+            }),
+            _ => None,
+        };
+        let call =
+            call.unwrap_or_else(|| "((void)prog_fd, 0); /* auto-attach not supported */".into());
+        let call = if call.ends_with("*/") {
+            call
+        } else {
+            format!("{call};")
+        };
+        let _ = writeln!(
+            s,
+            "static inline int\n{n}__{id}__attach(struct {n} *skel)\n{{\n\tint prog_fd = skel->progs.{id}.prog_fd;\n\tint fd = {call}\n\n\tif (fd > 0)\n\t\tskel->links.{id}_fd = fd;\n\treturn fd;\n}}\n"
         );
     }
     let _ = writeln!(
         s,
         "static inline int\n{n}__attach(struct {n} *skel)\n{{\n\tint ret = 0;\n"
     );
-    for (p, _) in &attachable {
-        let _ = writeln!(s, "\tret = ret < 0 ? ret : {n}__{p}__attach(skel);");
+    for id in &progs {
+        let _ = writeln!(s, "\tret = ret < 0 ? ret : {n}__{id}__attach(skel);");
     }
     s.push_str("\treturn ret < 0 ? ret : 0;\n}\n\n");
     let _ = writeln!(s, "static inline void\n{n}__detach(struct {n} *skel)\n{{");
@@ -702,59 +795,79 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         let _ = writeln!(s, "\tskel_closenz(skel->links.{p}_fd);");
     }
     s.push_str("}\n\n");
+    let mmap_sz = |d: &CData| format!("{n}__mmap_sz({})", plan.maps[d.map].value_size);
     let _ = writeln!(s, "static void\n{n}__destroy(struct {n} *skel)\n{{\n\tif (!skel)\n\t\treturn;\n\t{n}__detach(skel);");
     for p in &progs {
         let _ = writeln!(s, "\tskel_closenz(skel->progs.{p}.prog_fd);");
     }
-    for m in &maps {
+    for (i, m) in maps.iter().enumerate() {
+        if let Some(d) = datas.iter().find(|d| d.map == i) {
+            let _ = writeln!(
+                s,
+                "\tskel_free_map_data(skel->{m}, skel->maps.{m}.initial_value, {});",
+                mmap_sz(d)
+            );
+        }
         let _ = writeln!(s, "\tskel_closenz(skel->maps.{m}.map_fd);");
     }
     s.push_str("\tskel_free(skel);\n}\n\n");
     let _ = writeln!(
         s,
-        "static inline struct {n} *\n{n}__open(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\treturn NULL;\n\tskel->ctx.sz = (void *)&skel->links - (void *)skel;\n\treturn skel;\n}}\n"
+        "static inline struct {n} *\n{n}__open(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\tgoto cleanup;\n\tskel->ctx.sz = (void *)&skel->links - (void *)skel;"
     );
-    let _ = writeln!(s, "static inline int\n{n}__load(struct {n} *skel)\n{{\n\tstruct bpf_load_and_run_opts opts = {{}};");
-    let multi = loaders.len() > 1;
-    if let [l] = loaders {
-        // One byte order only: refuse to compile for the other.
+    // Typed contents start as the object's, in memory of the skeleton's
+    // own: set them (.rodata included) before __load, which hands them to
+    // the loader and maps the maps in their place.
+    for d in &datas {
+        let id = &d.id;
+        s.push_str("\t{\n");
+        by_order(&mut s, loaders, false, |s, l| {
+            let v = l
+                .initial_values
+                .get(d.map)
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            s.push_str("\t\tstatic const char data[] __attribute__((__aligned__(8))) = ");
+            c_literal(s, &v);
+            s.push_str(";\n");
+        });
         let _ = writeln!(
             s,
-            "#if __BYTE_ORDER__ != {}\n#error \"this skeleton holds a {}-endian loader only\"\n#endif",
-            if l.endian == Endian::Little {
-                "__ORDER_LITTLE_ENDIAN__"
-            } else {
-                "__ORDER_BIG_ENDIAN__"
-            },
-            l.endian.cfg_name()
+            "\n\t\tskel->{id} = skel_prep_map_data((void *)data, {}, sizeof(data) - 1);\n\t\tif (!skel->{id})\n\t\t\tgoto cleanup;\n\t\tskel->maps.{id}.initial_value = (__u64)(long)skel->{id};\n\t}}",
+            mmap_sz(d)
         );
-    }
-    for (k, l) in loaders.iter().enumerate() {
-        if multi {
-            let cond = if l.endian == Endian::Little {
-                "__ORDER_LITTLE_ENDIAN__"
-            } else {
-                "__ORDER_BIG_ENDIAN__"
-            };
-            let _ = writeln!(
-                s,
-                "#{} __BYTE_ORDER__ == {cond}",
-                if k == 0 { "if" } else { "elif" }
-            );
-        }
-        s.push_str("\tstatic const char opts_data[] __attribute__((__aligned__(8))) = ");
-        c_literal(&mut s, &l.data);
-        s.push_str(";\n\tstatic const char opts_insn[] __attribute__((__aligned__(8))) = ");
-        c_literal(&mut s, &l.insns);
-        s.push_str(";\n");
-    }
-    if multi {
-        s.push_str("#else\n#error \"unsupported byte order\"\n#endif\n");
     }
     let _ = writeln!(
         s,
-        "\tint err;\n\n\topts.ctx = (struct bpf_loader_ctx *)skel;\n\topts.data_sz = sizeof(opts_data) - 1;\n\topts.data = (void *)opts_data;\n\topts.insns_sz = sizeof(opts_insn) - 1;\n\topts.insns = (void *)opts_insn;\n\n\terr = bpf_load_and_run(&opts);\n\tif (err < 0)\n\t\treturn err;\n\treturn 0;\n}}\n"
+        "\treturn skel;\ncleanup:\n\t{n}__destroy(skel);\n\treturn NULL;\n}}\n"
     );
+    let _ = writeln!(s, "static inline int\n{n}__load(struct {n} *skel)\n{{\n\tstruct bpf_load_and_run_opts opts = {{}};");
+    by_order(&mut s, loaders, true, |s, l| {
+        s.push_str("\tstatic const char opts_data[] __attribute__((__aligned__(8))) = ");
+        c_literal(s, &l.data);
+        s.push_str(";\n\tstatic const char opts_insn[] __attribute__((__aligned__(8))) = ");
+        c_literal(s, &l.insns);
+        s.push_str(";\n");
+    });
+    let _ = writeln!(
+        s,
+        "\tint err;\n\n\topts.ctx = (struct bpf_loader_ctx *)skel;\n\topts.data_sz = sizeof(opts_data) - 1;\n\topts.data = (void *)opts_data;\n\topts.insns_sz = sizeof(opts_insn) - 1;\n\topts.insns = (void *)opts_insn;\n\n\terr = bpf_load_and_run(&opts);\n\tif (err < 0)\n\t\treturn err;"
+    );
+    for d in &datas {
+        let id = &d.id;
+        let prot = if d.read_only {
+            "PROT_READ"
+        } else {
+            "PROT_READ | PROT_WRITE"
+        };
+        let _ = writeln!(
+            s,
+            "\tskel->{id} = skel_finalize_map_data(&skel->maps.{id}.initial_value, {},\n\t\t\t\t\t{prot}, skel->maps.{id}.map_fd);\n\tif (!skel->{id})\n\t\treturn -ENOMEM;",
+            mmap_sz(d)
+        );
+    }
+    s.push_str("\treturn 0;\n}\n\n");
     let names_of: Vec<&String> = loaders
         .first()
         .map(|l| l.step_names.iter().collect())
@@ -780,6 +893,61 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         s,
         "static inline struct {n} *\n{n}__open_and_load(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = {n}__open();\n\tif (!skel)\n\t\treturn NULL;\n\tif ({n}__load(skel)) {{\n\t\t{n}__destroy(skel);\n\t\treturn NULL;\n\t}}\n\treturn skel;\n}}\n"
     );
+    if datas.iter().any(|d| !d.sized.is_empty()) {
+        let _ = writeln!(
+            s,
+            "__attribute__((unused)) static void\n{n}__assert(struct {n} *s __attribute__((unused)))\n{{\n#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif"
+        );
+        for d in &datas {
+            for (v, size) in &d.sized {
+                let _ = writeln!(
+                    s,
+                    "\t_Static_assert(sizeof(s->{}->{v}) == {size}, \"unexpected size of '{v}'\");",
+                    d.id
+                );
+            }
+        }
+        s.push_str("#ifdef __cplusplus\n#undef _Static_assert\n#endif\n}\n\n");
+    }
     let _ = writeln!(s, "#endif /* {guard} */");
     Ok(s)
+}
+
+/// Emits `f` for each loader, under `#if __BYTE_ORDER__` tests when there
+/// are two; with one and `guard`, a test refuses the other byte order.
+fn by_order(
+    s: &mut String,
+    loaders: &[Loader],
+    guard: bool,
+    mut f: impl FnMut(&mut String, &Loader),
+) {
+    let order = |l: &Loader| {
+        if l.endian == Endian::Little {
+            "__ORDER_LITTLE_ENDIAN__"
+        } else {
+            "__ORDER_BIG_ENDIAN__"
+        }
+    };
+    if let [l] = loaders {
+        if guard {
+            let _ = writeln!(
+                s,
+                "#if __BYTE_ORDER__ != {}\n#error \"this skeleton holds a {}-endian loader only\"\n#endif",
+                order(l),
+                l.endian.cfg_name()
+            );
+        }
+        f(s, l);
+        return;
+    }
+    for (k, l) in loaders.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "#{} __BYTE_ORDER__ == {}",
+            if k == 0 { "if" } else { "elif" },
+            order(l)
+        );
+        f(s, l);
+    }
+    s.push_str("#else\n#error \"unsupported byte order\"\n#endif\n");
 }

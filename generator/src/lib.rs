@@ -11,6 +11,7 @@
 pub mod asm;
 pub mod backend;
 pub mod btf;
+pub mod cdecl;
 pub mod ctx;
 pub mod elf;
 pub mod endian;

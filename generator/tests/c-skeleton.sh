@@ -60,4 +60,61 @@ cat "$work/out.txt"
 grep -q '^  id name             max_entries  cur_entries$' "$work/out.txt"
 grep -q ' iterator.rodata  ' "$work/out.txt"
 grep -q ' dump_bpf_map     bpf_iter_bpf_map $' "$work/out.txt"
+# Typed global data, as bpftool's headers have it: .rodata set between
+# __open and __load reaches the kernel's map, and after __load every
+# pointer is a mapping of the map itself.
+"$bin" gen skeleton -L "$TOP/build/corpus/globals.bpf.o" "$TOP/build/corpus/globals.bpfeb.o" \
+	--lang c --name globals -o "$work/globals.skel.h"
+cat > "$work/globals.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "globals.skel.h"
+
+static int lookup(int map_fd, void *value)
+{
+	__u32 key = 0;
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = map_fd;
+	attr.key = (long)&key;
+	attr.value = (long)value;
+	return skel_sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr));
+}
+
+int main(void)
+{
+	struct globals *skel = globals__open();
+	struct globals__rodata ro;
+	struct globals__data rw;
+
+	if (!skel || skel->data->counter != 42 || skel->rodata->limit != 7) {
+		fprintf(stderr, "open: wrong initial contents\n");
+		return 1;
+	}
+	skel->rodata->limit = 9;
+	skel->data->counter = 40;
+	if (globals__load(skel)) {
+		fprintf(stderr, "load failed at %s\n", globals__failed_step(skel));
+		return 1;
+	}
+	if (lookup(skel->maps.rodata.map_fd, &ro) || ro.limit != 9 ||
+	    skel->rodata->limit != 9) {
+		fprintf(stderr, "rodata: %u in the map, %u mapped\n", ro.limit, skel->rodata->limit);
+		return 1;
+	}
+	skel->data->counter = 5;
+	if (lookup(skel->maps.data.map_fd, &rw) || rw.counter != 5) {
+		fprintf(stderr, "data: the mapping is not the map (%d)\n", rw.counter);
+		return 1;
+	}
+	printf("globals: rodata.limit %u, data.counter %d through the mapping\n", ro.limit, rw.counter);
+	globals__destroy(skel);
+	return 0;
+}
+C
+in_root sh -ec "cc -Wall -Werror -O2 -o $rwork/globals $rwork/globals.c && $rwork/globals" > "$work/globals.txt"
+cat "$work/globals.txt"
+grep -q '^globals: rodata.limit 9, data.counter 5 through the mapping$' "$work/globals.txt"
 echo "c-skeleton: ok"
