@@ -161,7 +161,6 @@ const RUST_ITEMS: &[&str] = &[
     "PROGS",
     "SPEC",
     "KCONFIG_VALUE",
-    "KCONFIG",
     "take",
     "put",
     "kernel_version",
@@ -456,8 +455,6 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
     }
     if kernel {
         kernel_skeleton(&mut s, plan, o, &ty, steps.is_empty())?;
-    } else if steps.is_empty() {
-        user_skeleton(&mut s, plan, o, &ty, &mut items)?;
     }
     let mut out = head;
     out.push_str(
@@ -562,295 +559,6 @@ fn kernel_skeleton(
     Ok(())
 }
 
-/// How the `lskel` runtime attaches program `p`, as a `::lskel::Attach`
-/// expression, from its type and section (libbpf's conventions).
-fn user_attach(p: &crate::plan::ProgPlan) -> String {
-    let sec = p.section.as_str();
-    let after = |prefixes: &[&str]| {
-        prefixes
-            .iter()
-            .find_map(|pre| sec.strip_prefix(pre))
-            .filter(|r| !r.is_empty())
-    };
-    let a = "::lskel::Attach::";
-    match p.prog_type {
-        progtype::PROG_TRACING if p.expected_attach_type == progtype::ATTACH_TRACE_ITER => {
-            format!("{a}Iter")
-        }
-        progtype::PROG_TRACING | progtype::PROG_LSM => format!("{a}Trace"),
-        progtype::PROG_RAW_TRACEPOINT => match after(&["raw_tp/", "raw_tracepoint/"]) {
-            Some(tp) => format!("{a}RawTracepoint({})", names::rust_str(tp)),
-            None => format!("{a}Manual"),
-        },
-        progtype::PROG_TRACEPOINT => {
-            match after(&["tp/", "tracepoint/"]).and_then(|r| r.split_once('/')) {
-                Some((cat, name)) if !cat.is_empty() && !name.is_empty() => format!(
-                    "{a}Tracepoint {{\ncategory: {},\nname: {},\n}}",
-                    names::rust_str(cat),
-                    names::rust_str(name)
-                ),
-                _ => format!("{a}Manual"),
-            }
-        }
-        progtype::PROG_KPROBE => {
-            let (f, ret) = match (after(&["kprobe/"]), after(&["kretprobe/"])) {
-                (Some(f), _) => (f, false),
-                (None, Some(f)) => (f, true),
-                (None, None) => return format!("{a}Manual"),
-            };
-            let (func, off) = match f.split_once('+') {
-                Some((func, off)) if !ret => {
-                    let off = off
-                        .strip_prefix("0x")
-                        .map_or_else(|| off.parse().ok(), |h| u64::from_str_radix(h, 16).ok());
-                    match off {
-                        Some(o) => (func, o),
-                        None => return format!("{a}Manual"),
-                    }
-                }
-                _ => (f, 0),
-            };
-            format!(
-                "{a}Kprobe {{\nfunction: {},\noffset: {off},\nretprobe: {ret},\n}}",
-                names::rust_str(func)
-            )
-        }
-        progtype::PROG_XDP => format!("{a}Xdp"),
-        progtype::PROG_SCHED_CLS => match sec {
-            "tcx/ingress" | "tc/ingress" => format!("{a}TcxIngress"),
-            "tcx/egress" | "tc/egress" => format!("{a}TcxEgress"),
-            _ => format!("{a}Tc"),
-        },
-        _ => format!("{a}Manual"),
-    }
-}
-
-/// A struct literal for `static_array`: `ty {`, one field a line, `}`; a
-/// field value over lines is indented with the field.
-fn struct_lit(ty: &str, fields: &[(&str, String)]) -> String {
-    let mut s = format!("{ty} {{\n");
-    for (f, v) in fields {
-        // Lines between the first and the last are one level deeper.
-        let lines: Vec<&str> = v.split('\n').collect();
-        let last = lines.len() - 1;
-        for (k, l) in lines.iter().enumerate() {
-            let pad = if k == 0 || k == last { "" } else { "    " };
-            let start = if k == 0 {
-                format!("{f}: ")
-            } else {
-                String::new()
-            };
-            let end = if k == last { "," } else { "" };
-            let _ = writeln!(s, "{pad}{start}{l}{end}");
-        }
-    }
-    s.push('}');
-    s
-}
-
-/// Whether map `i` gets a typed struct from `typed::rust_types`.
-fn user_typed(plan: &Plan, i: usize) -> bool {
-    let m = &plan.maps[i];
-    m.initial.is_some()
-        && data_vars(plan, i).iter().any(|v| {
-            v.size > 0 && u64::from(v.offset) + u64::from(v.size) <= u64::from(m.value_size)
-        })
-}
-
-/// The user-space skeleton over the `lskel` runtime: the spec, then
-/// `<Name>Skel` and `Open<Name>` with accessors per map, program and typed
-/// global data. Compiled only with `--cfg lskel` (which `lskel-build`
-/// sets), so the file still builds where the runtime is not a dependency.
-fn user_skeleton(
-    s: &mut String,
-    plan: &Plan,
-    o: &Options,
-    ty: &str,
-    items: &mut Scope,
-) -> Result<(), Error> {
-    let skel = format!("{ty}Skel");
-    let open = format!("Open{ty}");
-    items.claim(&skel, format!("the skeleton name {}", code(&o.name)))?;
-    items.claim(&open, format!("the skeleton name {}", code(&o.name)))?;
-    let cfg = "#[cfg(lskel)]\n";
-    s.push('\n');
-    let maps: Vec<String> = plan
-        .maps
-        .iter()
-        .map(|m| {
-            let kind = match m.kind {
-                MapKind::Btf => "Btf",
-                MapKind::Data => "Data",
-                MapKind::Rodata => "Rodata",
-                MapKind::Bss => "Bss",
-                MapKind::Kconfig => "Kconfig",
-            };
-            let initial = if m.initial.is_some() {
-                format!("Some({}_INITIAL)", m.ident.to_ascii_uppercase())
-            } else {
-                "None".into()
-            };
-            struct_lit(
-                "::lskel::MapSpec",
-                &[
-                    ("name", names::rust_str(&m.name)),
-                    ("kind", format!("::lskel::MapKind::{kind}")),
-                    ("map_type", m.map_type.to_string()),
-                    ("key_size", m.key_size.to_string()),
-                    ("value_size", m.value_size.to_string()),
-                    ("max_entries", m.max_entries.to_string()),
-                    ("map_flags", m.map_flags.to_string()),
-                    ("initial_value", initial),
-                ],
-            )
-        })
-        .collect();
-    s.push_str(cfg);
-    static_array(s, "MAPS", "::lskel::MapSpec", &maps);
-    let progs: Vec<String> = plan
-        .progs
-        .iter()
-        .map(|p| {
-            struct_lit(
-                "::lskel::ProgSpec",
-                &[
-                    ("name", names::rust_str(&p.name)),
-                    ("section", names::rust_str(&p.section)),
-                    ("prog_type", p.prog_type.to_string()),
-                    ("expected_attach_type", p.expected_attach_type.to_string()),
-                    ("attach", user_attach(p)),
-                ],
-            )
-        })
-        .collect();
-    s.push_str(cfg);
-    static_array(s, "PROGS", "::lskel::ProgSpec", &progs);
-    let kconfig: Vec<String> = plan
-        .kconfig
-        .iter()
-        .map(|k| {
-            let t = match k.ty {
-                crate::plan::KconfigType::Bool => "Bool".to_string(),
-                crate::plan::KconfigType::Char => "Char".to_string(),
-                crate::plan::KconfigType::Tristate => "Tristate".to_string(),
-                crate::plan::KconfigType::Int { signed } => format!("Int {{ signed: {signed} }}"),
-                crate::plan::KconfigType::CharArray => "CharArray".to_string(),
-            };
-            struct_lit(
-                "::lskel::KconfigSpec",
-                &[
-                    ("name", names::rust_str(&k.name)),
-                    ("offset", k.offset.to_string()),
-                    ("size", k.size.to_string()),
-                    ("ty", format!("::lskel::KconfigType::{t}")),
-                    ("weak", k.weak.to_string()),
-                ],
-            )
-        })
-        .collect();
-    s.push_str(cfg);
-    static_array(s, "KCONFIG", "::lskel::KconfigSpec", &kconfig);
-    let _ = writeln!(s, "/// What [`{skel}::open`] opens.");
-    s.push_str(cfg);
-    s.push_str("pub static SPEC: ::lskel::LoaderSpec = ::lskel::LoaderSpec {\n    insns: INSNS,\n    data: DATA,\n    maps: &MAPS,\n    progs: &PROGS,\n    steps: &LOADER_STEPS,\n    kconfig: &KCONFIG,\n};\n\n");
-    let (prog_acc, map_acc) = accessors(plan);
-    let reserved: Vec<&str> = RUST_METHODS.iter().copied().chain(["object_mut"]).collect();
-    let mut loaded = Scope::with_reserved(format!("the methods of `{skel}`"), &reserved);
-    let mut opened = Scope::with_reserved(format!("the methods of `{open}`"), RUST_METHODS);
-    let mut lm = String::new();
-    let mut om = String::new();
-    for (j, p) in plan.progs.iter().enumerate() {
-        let f = names::ident(&prog_acc[j], Syntax::Rust);
-        let what = format!("program {}", code(&p.name));
-        loaded.claim(&f, what.clone())?;
-        opened.claim(&f, what.clone())?;
-        let _ = writeln!(
-            lm,
-            "\n    /// The {what} (section {}).\n    pub fn {f}(&self) -> ::lskel::Result<::lskel::Program<'_>> {{\n        self.obj.prog({j})\n    }}",
-            code(&p.section)
-        );
-        let _ = writeln!(
-            om,
-            "\n    /// The {what}: its autoload.\n    pub fn {f}(&mut self) -> ::lskel::OpenProgram<'_> {{\n        self.obj.prog({j})\n    }}"
-        );
-    }
-    for (i, m) in plan.maps.iter().enumerate() {
-        let f = names::ident(&map_acc[i], Syntax::Rust);
-        let what = format!("map {}", code(&m.name));
-        loaded.claim(&f, what.clone())?;
-        opened.claim(&f, what.clone())?;
-        let _ = writeln!(
-            lm,
-            "\n    /// The {what}.\n    pub fn {f}(&self) -> ::lskel::Map<'_> {{\n        self.obj.map({i})\n    }}"
-        );
-        let _ = writeln!(
-            om,
-            "\n    /// The {what}: its `max_entries` and initial value.\n    pub fn {f}(&mut self) -> ::lskel::OpenMap<'_> {{\n        self.obj.map({i})\n    }}"
-        );
-    }
-    for (i, m) in plan.maps.iter().enumerate() {
-        if !user_typed(plan, i) {
-            continue;
-        }
-        let st = format!("{}{}", names::camel(&o.name), names::camel(&m.ident));
-        let what = format!("map {}", code(&m.name));
-        let get = names::ident(&format!("{}_value", m.ident), Syntax::Rust);
-        let set = names::ident(&format!("set_{}_value", m.ident), Syntax::Rust);
-        for scope in [&mut loaded, &mut opened] {
-            scope.claim(&get, format!("the accessor of {what}"))?;
-        }
-        opened.claim(&set, format!("the accessor of {what}"))?;
-        let _ = writeln!(
-            om,
-            "\n    /// The variables of {what} as the loader will set them.\n    pub fn {get}(&self) -> ::lskel::Result<{st}> {{\n        let b = self.obj.initial_array({i})?;\n        Ok({st}::from_bytes(&b))\n    }}"
-        );
-        let _ = writeln!(
-            om,
-            "\n    /// Sets the variables of {what} for the loader (other bytes keep theirs).\n    pub fn {set}(&mut self, v: &{st}) -> ::lskel::Result<()> {{\n        let mut b = self.obj.initial_array({i})?;\n        v.write(&mut b);\n        self.obj.set_initial_value({i}, &b)\n    }}"
-        );
-        let _ = writeln!(
-            lm,
-            "\n    /// Reads the variables of {what}.\n    pub fn {get}(&self) -> ::lskel::Result<{st}> {{\n        let b = self.obj.global_value({i})?;\n        Ok({st}::from_bytes(&b))\n    }}"
-        );
-        if matches!(m.kind, MapKind::Data | MapKind::Bss) {
-            loaded.claim(&set, format!("the accessor of {what}"))?;
-            let _ = writeln!(
-                lm,
-                "\n    /// Writes the variables of {what} (other bytes keep theirs).\n    pub fn {set}(&mut self, v: &{st}) -> ::lskel::Result<()> {{\n        let mut b = self.obj.global_value({i})?;\n        v.write(&mut b);\n        self.obj.set_global_value({i}, &b)\n    }}"
-            );
-        }
-    }
-    let src = code(&o.source);
-    let _ = writeln!(
-        s,
-        "/// The loaded {src} object: it owns its maps, programs and links.\n{cfg}pub struct {skel} {{\n    obj: ::lskel::Object,\n}}\n"
-    );
-    let _ = writeln!(s, "{cfg}impl {skel} {{");
-    let _ = writeln!(
-        s,
-        "    /// Opens the object; nothing is created before [`{open}::load`].\n    pub fn open() -> ::lskel::Result<{open}> {{\n        Ok({open} {{\n            obj: ::lskel::OpenObject::new(&SPEC),\n        }})\n    }}\n"
-    );
-    s.push_str("    /// The underlying object.\n    pub fn object(&self) -> &::lskel::Object {\n        &self.obj\n    }\n\n");
-    s.push_str("    /// The underlying object, mutable: global data as `&mut [u8]`, links.\n    pub fn object_mut(&mut self) -> &mut ::lskel::Object {\n        &mut self.obj\n    }\n\n");
-    s.push_str("    /// Attaches every program whose section says where (not XDP or tc ones).\n    pub fn attach(&mut self) -> ::lskel::Result<()> {\n        self.obj.attach_all()\n    }\n\n");
-    s.push_str("    /// Detaches what [`Self::attach`] attached.\n    pub fn detach(&mut self) {\n        self.obj.detach_all()\n    }\n");
-    s.push_str(&lm);
-    s.push_str("}\n\n");
-    let _ = writeln!(
-        s,
-        "/// The {src} object before load: map sizes, initial values, autoload.\n{cfg}pub struct {open} {{\n    obj: ::lskel::OpenObject,\n}}\n"
-    );
-    let _ = writeln!(s, "{cfg}impl {open} {{");
-    let _ = writeln!(
-        s,
-        "    /// Runs the loader: creates the maps and loads the programs.\n    pub fn load(self) -> ::lskel::Result<{skel}> {{\n        Ok({skel} {{\n            obj: self.obj.load()?,\n        }})\n    }}\n"
-    );
-    s.push_str("    /// The underlying open object.\n    pub fn object(&mut self) -> &mut ::lskel::OpenObject {\n        &mut self.obj\n    }\n");
-    s.push_str(&om);
-    s.push_str("}\n");
-    Ok(())
-}
-
 /// A list of names, one per line with its index, which rustfmt keeps as is.
 fn name_list<'a>(s: &mut String, name: &str, list: impl ExactSizeIterator<Item = &'a str>) {
     let n = list.len();
@@ -905,6 +613,70 @@ fn static_array(s: &mut String, name: &str, ty: &str, items: &[String]) {
     }
 }
 
+/// A global data map of a C skeleton with typed, mmapped contents, as
+/// bpftool's light skeletons have them (`skel->bss->counter`).
+struct CData {
+    /// Index of the map.
+    map: usize,
+    /// The map's (and the pointer member's) identifier.
+    id: String,
+    /// The struct's member lines.
+    body: String,
+    /// Members whose size `__assert` checks, with that size.
+    sized: Vec<(String, u32)>,
+    /// Frozen: read-only once loaded.
+    read_only: bool,
+}
+
+/// The typed contents of map `i` (identifier `id`), if libbpf would mmap
+/// it: a global data map with at least one global variable. Members are
+/// laid out at their offsets with `char __padN[]` between them; a variable
+/// whose type has no safe C declaration is `char NAME[SIZE]`.
+fn c_data(plan: &Plan, i: usize, id: &str) -> Result<Option<CData>, Error> {
+    let m = &plan.maps[i];
+    if m.map_flags & crate::plan::F_MMAPABLE == 0 || m.initial.is_none() {
+        return Ok(None);
+    }
+    let vars = data_vars(plan, i);
+    if vars.is_empty() {
+        return Ok(None);
+    }
+    let mut scope = Scope::new(format!(
+        "the members of the typed contents of map {}",
+        code(&m.name)
+    ));
+    let (mut body, mut sized) = (String::new(), Vec::new());
+    let (mut off, mut pads) = (0u32, 0);
+    for v in vars {
+        if v.offset < off || v.size == 0 {
+            // Overlapping or empty: nothing C can lay out there.
+            continue;
+        }
+        let name = names::ident(&v.name, Syntax::C);
+        scope.claim(&name, format!("variable {}", code(&v.name)))?;
+        let typed = crate::cdecl::decl(&plan.btf, v.type_id, &name, 2)
+            .zip(crate::cdecl::align_of(&plan.btf, v.type_id));
+        let align = typed.as_ref().map_or(1, |t| t.1.max(1));
+        if off.div_ceil(align) * align != v.offset {
+            let pad = format!("__pad{pads}");
+            scope.claim(&pad, "padding")?;
+            let _ = writeln!(body, "		char {pad}[{}];", v.offset - off);
+            pads += 1;
+        }
+        let d = typed.map_or_else(|| format!("char {name}[{}]", v.size), |t| t.0);
+        let _ = writeln!(body, "		{d};");
+        sized.push((name, v.size));
+        off = v.offset + v.size;
+    }
+    Ok(Some(CData {
+        map: i,
+        id: id.to_string(),
+        body,
+        sized,
+        read_only: m.freeze,
+    }))
+}
+
 fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     let mut s = String::new();
     let n = &o.name;
@@ -921,6 +693,20 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         let id = names::ident(&p.name, Syntax::C);
         prog_scope.claim(&id, format!("program {}", code(&p.name)))?;
         progs.push(id);
+    }
+    let mut members = Scope::with_reserved(
+        format!("the members of `struct {n}`"),
+        &["ctx", "maps", "progs", "failed_step", "links"],
+    );
+    let mut datas = Vec::new();
+    for (i, id) in maps.iter().enumerate() {
+        if let Some(d) = c_data(plan, i, id)? {
+            members.claim(
+                id,
+                format!("the contents of map {}", code(&plan.maps[i].name)),
+            )?;
+            datas.push(d);
+        }
     }
     let guard = format!("__{}_SKEL_H__", n.to_ascii_uppercase());
     s.push_str("/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n");
@@ -950,43 +736,58 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     for p in &progs {
         let _ = writeln!(s, "\t\tint {p}_fd;");
     }
-    s.push_str("\t} links;\n};\n\n");
-    let attachable: Vec<(&str, String)> = plan
-        .progs
-        .iter()
-        .zip(&progs)
-        .filter_map(|(p, id)| {
-            let call = match (p.prog_type, p.expected_attach_type) {
-                (progtype::PROG_TRACING, progtype::ATTACH_TRACE_ITER) => {
-                    "skel_link_create(prog_fd, 0, BPF_TRACE_ITER)".to_string()
-                }
-                (progtype::PROG_TRACING | progtype::PROG_LSM, _) => {
-                    "skel_raw_tracepoint_open(NULL, prog_fd)".to_string()
-                }
-                (progtype::PROG_RAW_TRACEPOINT, _) => {
-                    let tp = p.section.split_once('/').map(|x| x.1)?;
-                    format!(
-                        "skel_raw_tracepoint_open({}, prog_fd)",
-                        names::c_str(tp.as_bytes())
-                    )
-                }
-                _ => return None,
-            };
-            Some((id.as_str(), call))
-        })
-        .collect();
-    for (p, call) in &attachable {
+    s.push_str("\t} links;\n");
+    for d in &datas {
+        let _ = writeln!(s, "\tstruct {n}__{} {{\n{}\t}} *{};", d.id, d.body, d.id);
+    }
+    s.push_str("};\n\n");
+    if !datas.is_empty() {
+        // bpftool rounds to the build host's page size; this asks the target's.
         let _ = writeln!(
             s,
-            "static inline int\n{n}__{p}__attach(struct {n} *skel)\n{{\n\tint prog_fd = skel->progs.{p}.prog_fd;\n\tint fd = {call};\n\n\tif (fd > 0)\n\t\tskel->links.{p}_fd = fd;\n\treturn fd;\n}}\n"
+            "/* The size of a mapping of SZ bytes of map data: whole pages. */\n\
+             static inline size_t\n{n}__mmap_sz(size_t sz)\n{{\n\
+             #ifdef __KERNEL__\n\treturn PAGE_ALIGN(sz);\n#else\n\
+             \tsize_t page = sysconf(_SC_PAGESIZE);\n\n\
+             \treturn page * ((sz + page - 1) / page);\n#endif\n}}\n"
+        );
+    }
+    // One attach function per program, as bpftool writes them; those the
+    // skeleton cannot attach by itself return 0 and attach nothing.
+    for (p, id) in plan.progs.iter().zip(&progs) {
+        let call = match (p.prog_type, p.expected_attach_type) {
+            (progtype::PROG_TRACING, progtype::ATTACH_TRACE_ITER) => {
+                Some("skel_link_create(prog_fd, 0, BPF_TRACE_ITER)".to_string())
+            }
+            (progtype::PROG_TRACING | progtype::PROG_LSM, _) => {
+                Some("skel_raw_tracepoint_open(NULL, prog_fd)".to_string())
+            }
+            (progtype::PROG_RAW_TRACEPOINT, _) => p.section.split_once('/').map(|x| {
+                format!(
+                    "skel_raw_tracepoint_open({}, prog_fd)",
+                    names::c_str(x.1.as_bytes())
+                )
+            }),
+            _ => None,
+        };
+        let call =
+            call.unwrap_or_else(|| "((void)prog_fd, 0); /* auto-attach not supported */".into());
+        let call = if call.ends_with("*/") {
+            call
+        } else {
+            format!("{call};")
+        };
+        let _ = writeln!(
+            s,
+            "static inline int\n{n}__{id}__attach(struct {n} *skel)\n{{\n\tint prog_fd = skel->progs.{id}.prog_fd;\n\tint fd = {call}\n\n\tif (fd > 0)\n\t\tskel->links.{id}_fd = fd;\n\treturn fd;\n}}\n"
         );
     }
     let _ = writeln!(
         s,
         "static inline int\n{n}__attach(struct {n} *skel)\n{{\n\tint ret = 0;\n"
     );
-    for (p, _) in &attachable {
-        let _ = writeln!(s, "\tret = ret < 0 ? ret : {n}__{p}__attach(skel);");
+    for id in &progs {
+        let _ = writeln!(s, "\tret = ret < 0 ? ret : {n}__{id}__attach(skel);");
     }
     s.push_str("\treturn ret < 0 ? ret : 0;\n}\n\n");
     let _ = writeln!(s, "static inline void\n{n}__detach(struct {n} *skel)\n{{");
@@ -994,59 +795,79 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         let _ = writeln!(s, "\tskel_closenz(skel->links.{p}_fd);");
     }
     s.push_str("}\n\n");
+    let mmap_sz = |d: &CData| format!("{n}__mmap_sz({})", plan.maps[d.map].value_size);
     let _ = writeln!(s, "static void\n{n}__destroy(struct {n} *skel)\n{{\n\tif (!skel)\n\t\treturn;\n\t{n}__detach(skel);");
     for p in &progs {
         let _ = writeln!(s, "\tskel_closenz(skel->progs.{p}.prog_fd);");
     }
-    for m in &maps {
+    for (i, m) in maps.iter().enumerate() {
+        if let Some(d) = datas.iter().find(|d| d.map == i) {
+            let _ = writeln!(
+                s,
+                "\tskel_free_map_data(skel->{m}, skel->maps.{m}.initial_value, {});",
+                mmap_sz(d)
+            );
+        }
         let _ = writeln!(s, "\tskel_closenz(skel->maps.{m}.map_fd);");
     }
     s.push_str("\tskel_free(skel);\n}\n\n");
     let _ = writeln!(
         s,
-        "static inline struct {n} *\n{n}__open(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\treturn NULL;\n\tskel->ctx.sz = (void *)&skel->links - (void *)skel;\n\treturn skel;\n}}\n"
+        "static inline struct {n} *\n{n}__open(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\tgoto cleanup;\n\tskel->ctx.sz = (void *)&skel->links - (void *)skel;"
     );
-    let _ = writeln!(s, "static inline int\n{n}__load(struct {n} *skel)\n{{\n\tstruct bpf_load_and_run_opts opts = {{}};");
-    let multi = loaders.len() > 1;
-    if let [l] = loaders {
-        // One byte order only: refuse to compile for the other.
+    // Typed contents start as the object's, in memory of the skeleton's
+    // own: set them (.rodata included) before __load, which hands them to
+    // the loader and maps the maps in their place.
+    for d in &datas {
+        let id = &d.id;
+        s.push_str("\t{\n");
+        by_order(&mut s, loaders, false, |s, l| {
+            let v = l
+                .initial_values
+                .get(d.map)
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            s.push_str("\t\tstatic const char data[] __attribute__((__aligned__(8))) = ");
+            c_literal(s, &v);
+            s.push_str(";\n");
+        });
         let _ = writeln!(
             s,
-            "#if __BYTE_ORDER__ != {}\n#error \"this skeleton holds a {}-endian loader only\"\n#endif",
-            if l.endian == Endian::Little {
-                "__ORDER_LITTLE_ENDIAN__"
-            } else {
-                "__ORDER_BIG_ENDIAN__"
-            },
-            l.endian.cfg_name()
+            "\n\t\tskel->{id} = skel_prep_map_data((void *)data, {}, sizeof(data) - 1);\n\t\tif (!skel->{id})\n\t\t\tgoto cleanup;\n\t\tskel->maps.{id}.initial_value = (__u64)(long)skel->{id};\n\t}}",
+            mmap_sz(d)
         );
-    }
-    for (k, l) in loaders.iter().enumerate() {
-        if multi {
-            let cond = if l.endian == Endian::Little {
-                "__ORDER_LITTLE_ENDIAN__"
-            } else {
-                "__ORDER_BIG_ENDIAN__"
-            };
-            let _ = writeln!(
-                s,
-                "#{} __BYTE_ORDER__ == {cond}",
-                if k == 0 { "if" } else { "elif" }
-            );
-        }
-        s.push_str("\tstatic const char opts_data[] __attribute__((__aligned__(8))) = ");
-        c_literal(&mut s, &l.data);
-        s.push_str(";\n\tstatic const char opts_insn[] __attribute__((__aligned__(8))) = ");
-        c_literal(&mut s, &l.insns);
-        s.push_str(";\n");
-    }
-    if multi {
-        s.push_str("#else\n#error \"unsupported byte order\"\n#endif\n");
     }
     let _ = writeln!(
         s,
-        "\tint err;\n\n\topts.ctx = (struct bpf_loader_ctx *)skel;\n\topts.data_sz = sizeof(opts_data) - 1;\n\topts.data = (void *)opts_data;\n\topts.insns_sz = sizeof(opts_insn) - 1;\n\topts.insns = (void *)opts_insn;\n\n\terr = bpf_load_and_run(&opts);\n\tif (err < 0)\n\t\treturn err;\n\treturn 0;\n}}\n"
+        "\treturn skel;\ncleanup:\n\t{n}__destroy(skel);\n\treturn NULL;\n}}\n"
     );
+    let _ = writeln!(s, "static inline int\n{n}__load(struct {n} *skel)\n{{\n\tstruct bpf_load_and_run_opts opts = {{}};");
+    by_order(&mut s, loaders, true, |s, l| {
+        s.push_str("\tstatic const char opts_data[] __attribute__((__aligned__(8))) = ");
+        c_literal(s, &l.data);
+        s.push_str(";\n\tstatic const char opts_insn[] __attribute__((__aligned__(8))) = ");
+        c_literal(s, &l.insns);
+        s.push_str(";\n");
+    });
+    let _ = writeln!(
+        s,
+        "\tint err;\n\n\topts.ctx = (struct bpf_loader_ctx *)skel;\n\topts.data_sz = sizeof(opts_data) - 1;\n\topts.data = (void *)opts_data;\n\topts.insns_sz = sizeof(opts_insn) - 1;\n\topts.insns = (void *)opts_insn;\n\n\terr = bpf_load_and_run(&opts);\n\tif (err < 0)\n\t\treturn err;"
+    );
+    for d in &datas {
+        let id = &d.id;
+        let prot = if d.read_only {
+            "PROT_READ"
+        } else {
+            "PROT_READ | PROT_WRITE"
+        };
+        let _ = writeln!(
+            s,
+            "\tskel->{id} = skel_finalize_map_data(&skel->maps.{id}.initial_value, {},\n\t\t\t\t\t{prot}, skel->maps.{id}.map_fd);\n\tif (!skel->{id})\n\t\treturn -ENOMEM;",
+            mmap_sz(d)
+        );
+    }
+    s.push_str("\treturn 0;\n}\n\n");
     let names_of: Vec<&String> = loaders
         .first()
         .map(|l| l.step_names.iter().collect())
@@ -1072,6 +893,61 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         s,
         "static inline struct {n} *\n{n}__open_and_load(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = {n}__open();\n\tif (!skel)\n\t\treturn NULL;\n\tif ({n}__load(skel)) {{\n\t\t{n}__destroy(skel);\n\t\treturn NULL;\n\t}}\n\treturn skel;\n}}\n"
     );
+    {
+        let _ = writeln!(
+            s,
+            "__attribute__((unused)) static void\n{n}__assert(struct {n} *s __attribute__((unused)))\n{{\n#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif"
+        );
+        for d in &datas {
+            for (v, size) in &d.sized {
+                let _ = writeln!(
+                    s,
+                    "\t_Static_assert(sizeof(s->{}->{v}) == {size}, \"unexpected size of '{v}'\");",
+                    d.id
+                );
+            }
+        }
+        s.push_str("#ifdef __cplusplus\n#undef _Static_assert\n#endif\n}\n\n");
+    }
     let _ = writeln!(s, "#endif /* {guard} */");
     Ok(s)
+}
+
+/// Emits `f` for each loader, under `#if __BYTE_ORDER__` tests when there
+/// are two; with one and `guard`, a test refuses the other byte order.
+fn by_order(
+    s: &mut String,
+    loaders: &[Loader],
+    guard: bool,
+    mut f: impl FnMut(&mut String, &Loader),
+) {
+    let order = |l: &Loader| {
+        if l.endian == Endian::Little {
+            "__ORDER_LITTLE_ENDIAN__"
+        } else {
+            "__ORDER_BIG_ENDIAN__"
+        }
+    };
+    if let [l] = loaders {
+        if guard {
+            let _ = writeln!(
+                s,
+                "#if __BYTE_ORDER__ != {}\n#error \"this skeleton holds a {}-endian loader only\"\n#endif",
+                order(l),
+                l.endian.cfg_name()
+            );
+        }
+        f(s, l);
+        return;
+    }
+    for (k, l) in loaders.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "#{} __BYTE_ORDER__ == {}",
+            if k == 0 { "if" } else { "elif" },
+            order(l)
+        );
+        f(s, l);
+    }
+    s.push_str("#else\n#error \"unsupported byte order\"\n#endif\n");
 }

@@ -148,68 +148,6 @@ const RUST_VOCAB: &[&str] = &[
     "LOADER_STEPS",
     "FAILED_STEP_OFFSET",
     "steps",
-    // The user-space skeleton over the `lskel` runtime.
-    "lskel",
-    // The elided lifetime `'_` of borrowed handles.
-    "_",
-    "KCONFIG",
-    "MapKind",
-    "Btf",
-    "Data",
-    "Rodata",
-    "Bss",
-    "Kconfig",
-    "KconfigSpec",
-    "KconfigType",
-    "Bool",
-    "Char",
-    "Tristate",
-    "Int",
-    "CharArray",
-    "signed",
-    "Attach",
-    "Manual",
-    "Iter",
-    "RawTracepoint",
-    "Tracepoint",
-    "Kprobe",
-    "Trace",
-    "Xdp",
-    "Tc",
-    "TcxIngress",
-    "TcxEgress",
-    "category",
-    "function",
-    "offset",
-    "retprobe",
-    "kind",
-    "map_type",
-    "key_size",
-    "value_size",
-    "max_entries",
-    "map_flags",
-    "section",
-    "prog_type",
-    "expected_attach_type",
-    "attach",
-    "size",
-    "ty",
-    "weak",
-    "kconfig",
-    "OpenObject",
-    "OpenMap",
-    "OpenProgram",
-    "Program",
-    "new",
-    "open",
-    "object_mut",
-    "attach_all",
-    "detach",
-    "detach_all",
-    "global_value",
-    "set_global_value",
-    "initial_array",
-    "set_initial_value",
 ];
 
 /// Functions, methods and macros the Rust back ends call.
@@ -242,14 +180,6 @@ const RUST_CALLS: &[&str] = &[
     "as_bytes",
     "len",
     "cfg",
-    "RawTracepoint",
-    "new",
-    "attach_all",
-    "detach_all",
-    "global_value",
-    "set_global_value",
-    "initial_array",
-    "set_initial_value",
 ];
 
 /// Identifiers the C back end writes itself, the calls among them included.
@@ -312,6 +242,41 @@ const C_VOCAB: &[&str] = &[
     "__u32",
     "failed_step",
     "steps",
+    "goto",
+    "initial_value",
+    "cleanup",
+    "skel_prep_map_data",
+    "skel_finalize_map_data",
+    "skel_free_map_data",
+    "PROT_READ",
+    "PROT_WRITE",
+    "ENOMEM",
+    "size_t",
+    "page",
+    "sysconf",
+    "_SC_PAGESIZE",
+    "__KERNEL__",
+    "PAGE_ALIGN",
+    "ifdef",
+    "__cplusplus",
+    "_Static_assert",
+    "static_assert",
+    "undef",
+    "unused",
+    "s",
+    "long",
+    "__u64",
+    "char",
+    "unsigned",
+    "signed",
+    "short",
+    "_Bool",
+    "__int128",
+    "float",
+    "double",
+    "union",
+    "enum",
+    "typedef",
 ];
 
 /// Calls the C back end writes (besides the skeleton's own functions).
@@ -326,6 +291,12 @@ const C_CALLS: &[&str] = &[
     "__attribute__",
     "__aligned__",
     "if",
+    "skel_prep_map_data",
+    "skel_finalize_map_data",
+    "skel_free_map_data",
+    "sysconf",
+    "PAGE_ALIGN",
+    "_Static_assert",
 ];
 
 /// The names an object may give identifiers, and what back ends make of them.
@@ -356,7 +327,31 @@ fn derived(plan: &Plan, skel: &str) -> BTreeSet<String> {
     for p in &plan.progs {
         out.insert(format!("{skel}__{}", names::ident(&p.name, Syntax::C)));
     }
+    for m in &plan.maps {
+        out.insert(format!("{skel}__{}", names::ident(&m.ident, Syntax::C)));
+    }
+    // Type, member and enumerator names of the object's BTF, which typed
+    // global data declares in C as they are (when they are identifiers).
+    for t in &plan.btf.types {
+        let mut offs = vec![t.name_off];
+        match t.kind() {
+            bpf_lskel::btf::KIND_STRUCT | bpf_lskel::btf::KIND_UNION => {
+                offs.extend(t.data.chunks_exact(3).map(|m| m[0]));
+            }
+            bpf_lskel::btf::KIND_ENUM => offs.extend(t.data.chunks_exact(2).map(|e| e[0])),
+            bpf_lskel::btf::KIND_ENUM64 => offs.extend(t.data.chunks_exact(3).map(|e| e[0])),
+            _ => {}
+        }
+        for o in offs {
+            let n = plan.btf.str_at(o);
+            if names::is_word(n) {
+                out.insert(n.to_string());
+            }
+        }
+    }
     for f in [
+        "mmap_sz",
+        "assert",
         "attach",
         "detach",
         "destroy",
@@ -378,10 +373,9 @@ fn allowed(id: &str, vocab: &[&str], derived: &BTreeSet<String>) -> bool {
     if vocab.contains(&id) || derived.contains(id) {
         return true;
     }
-    let stems = ["", "set_", "Open"];
+    let stems = ["", "set_"];
     let tails = [
         "", "_", "_value", "_OFFSET", "_SIZE", "_INITIAL", "_prog", "_map", "_fd", "__attach",
-        "Skel",
     ];
     stems.iter().any(|p| {
         tails.iter().any(|t| {
