@@ -161,6 +161,7 @@ const RUST_ITEMS: &[&str] = &[
     "PROGS",
     "SPEC",
     "KCONFIG_VALUE",
+    "KCONFIG",
     "take",
     "put",
     "kernel_version",
@@ -455,6 +456,8 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
     }
     if kernel {
         kernel_skeleton(&mut s, plan, o, &ty, steps.is_empty())?;
+    } else if steps.is_empty() {
+        user_skeleton(&mut s, plan, o, &ty, &mut items)?;
     }
     let mut out = head;
     out.push_str(
@@ -555,6 +558,295 @@ fn kernel_skeleton(
         &o.name,
         &mut methods,
     )?);
+    s.push_str("}\n");
+    Ok(())
+}
+
+/// How the `lskel` runtime attaches program `p`, as a `::lskel::Attach`
+/// expression, from its type and section (libbpf's conventions).
+fn user_attach(p: &crate::plan::ProgPlan) -> String {
+    let sec = p.section.as_str();
+    let after = |prefixes: &[&str]| {
+        prefixes
+            .iter()
+            .find_map(|pre| sec.strip_prefix(pre))
+            .filter(|r| !r.is_empty())
+    };
+    let a = "::lskel::Attach::";
+    match p.prog_type {
+        progtype::PROG_TRACING if p.expected_attach_type == progtype::ATTACH_TRACE_ITER => {
+            format!("{a}Iter")
+        }
+        progtype::PROG_TRACING | progtype::PROG_LSM => format!("{a}Trace"),
+        progtype::PROG_RAW_TRACEPOINT => match after(&["raw_tp/", "raw_tracepoint/"]) {
+            Some(tp) => format!("{a}RawTracepoint({})", names::rust_str(tp)),
+            None => format!("{a}Manual"),
+        },
+        progtype::PROG_TRACEPOINT => {
+            match after(&["tp/", "tracepoint/"]).and_then(|r| r.split_once('/')) {
+                Some((cat, name)) if !cat.is_empty() && !name.is_empty() => format!(
+                    "{a}Tracepoint {{\ncategory: {},\nname: {},\n}}",
+                    names::rust_str(cat),
+                    names::rust_str(name)
+                ),
+                _ => format!("{a}Manual"),
+            }
+        }
+        progtype::PROG_KPROBE => {
+            let (f, ret) = match (after(&["kprobe/"]), after(&["kretprobe/"])) {
+                (Some(f), _) => (f, false),
+                (None, Some(f)) => (f, true),
+                (None, None) => return format!("{a}Manual"),
+            };
+            let (func, off) = match f.split_once('+') {
+                Some((func, off)) if !ret => {
+                    let off = off
+                        .strip_prefix("0x")
+                        .map_or_else(|| off.parse().ok(), |h| u64::from_str_radix(h, 16).ok());
+                    match off {
+                        Some(o) => (func, o),
+                        None => return format!("{a}Manual"),
+                    }
+                }
+                _ => (f, 0),
+            };
+            format!(
+                "{a}Kprobe {{\nfunction: {},\noffset: {off},\nretprobe: {ret},\n}}",
+                names::rust_str(func)
+            )
+        }
+        progtype::PROG_XDP => format!("{a}Xdp"),
+        progtype::PROG_SCHED_CLS => match sec {
+            "tcx/ingress" | "tc/ingress" => format!("{a}TcxIngress"),
+            "tcx/egress" | "tc/egress" => format!("{a}TcxEgress"),
+            _ => format!("{a}Tc"),
+        },
+        _ => format!("{a}Manual"),
+    }
+}
+
+/// A struct literal for `static_array`: `ty {`, one field a line, `}`; a
+/// field value over lines is indented with the field.
+fn struct_lit(ty: &str, fields: &[(&str, String)]) -> String {
+    let mut s = format!("{ty} {{\n");
+    for (f, v) in fields {
+        // Lines between the first and the last are one level deeper.
+        let lines: Vec<&str> = v.split('\n').collect();
+        let last = lines.len() - 1;
+        for (k, l) in lines.iter().enumerate() {
+            let pad = if k == 0 || k == last { "" } else { "    " };
+            let start = if k == 0 {
+                format!("{f}: ")
+            } else {
+                String::new()
+            };
+            let end = if k == last { "," } else { "" };
+            let _ = writeln!(s, "{pad}{start}{l}{end}");
+        }
+    }
+    s.push('}');
+    s
+}
+
+/// Whether map `i` gets a typed struct from `typed::rust_types`.
+fn user_typed(plan: &Plan, i: usize) -> bool {
+    let m = &plan.maps[i];
+    m.initial.is_some()
+        && data_vars(plan, i).iter().any(|v| {
+            v.size > 0 && u64::from(v.offset) + u64::from(v.size) <= u64::from(m.value_size)
+        })
+}
+
+/// The user-space skeleton over the `lskel` runtime: the spec, then
+/// `<Name>Skel` and `Open<Name>` with accessors per map, program and typed
+/// global data. Compiled only with `--cfg lskel` (which `lskel-build`
+/// sets), so the file still builds where the runtime is not a dependency.
+fn user_skeleton(
+    s: &mut String,
+    plan: &Plan,
+    o: &Options,
+    ty: &str,
+    items: &mut Scope,
+) -> Result<(), Error> {
+    let skel = format!("{ty}Skel");
+    let open = format!("Open{ty}");
+    items.claim(&skel, format!("the skeleton name {}", code(&o.name)))?;
+    items.claim(&open, format!("the skeleton name {}", code(&o.name)))?;
+    let cfg = "#[cfg(lskel)]\n";
+    s.push('\n');
+    let maps: Vec<String> = plan
+        .maps
+        .iter()
+        .map(|m| {
+            let kind = match m.kind {
+                MapKind::Btf => "Btf",
+                MapKind::Data => "Data",
+                MapKind::Rodata => "Rodata",
+                MapKind::Bss => "Bss",
+                MapKind::Kconfig => "Kconfig",
+            };
+            let initial = if m.initial.is_some() {
+                format!("Some({}_INITIAL)", m.ident.to_ascii_uppercase())
+            } else {
+                "None".into()
+            };
+            struct_lit(
+                "::lskel::MapSpec",
+                &[
+                    ("name", names::rust_str(&m.name)),
+                    ("kind", format!("::lskel::MapKind::{kind}")),
+                    ("map_type", m.map_type.to_string()),
+                    ("key_size", m.key_size.to_string()),
+                    ("value_size", m.value_size.to_string()),
+                    ("max_entries", m.max_entries.to_string()),
+                    ("map_flags", m.map_flags.to_string()),
+                    ("initial_value", initial),
+                ],
+            )
+        })
+        .collect();
+    s.push_str(cfg);
+    static_array(s, "MAPS", "::lskel::MapSpec", &maps);
+    let progs: Vec<String> = plan
+        .progs
+        .iter()
+        .map(|p| {
+            struct_lit(
+                "::lskel::ProgSpec",
+                &[
+                    ("name", names::rust_str(&p.name)),
+                    ("section", names::rust_str(&p.section)),
+                    ("prog_type", p.prog_type.to_string()),
+                    ("expected_attach_type", p.expected_attach_type.to_string()),
+                    ("attach", user_attach(p)),
+                ],
+            )
+        })
+        .collect();
+    s.push_str(cfg);
+    static_array(s, "PROGS", "::lskel::ProgSpec", &progs);
+    let kconfig: Vec<String> = plan
+        .kconfig
+        .iter()
+        .map(|k| {
+            let t = match k.ty {
+                crate::plan::KconfigType::Bool => "Bool".to_string(),
+                crate::plan::KconfigType::Char => "Char".to_string(),
+                crate::plan::KconfigType::Tristate => "Tristate".to_string(),
+                crate::plan::KconfigType::Int { signed } => format!("Int {{ signed: {signed} }}"),
+                crate::plan::KconfigType::CharArray => "CharArray".to_string(),
+            };
+            struct_lit(
+                "::lskel::KconfigSpec",
+                &[
+                    ("name", names::rust_str(&k.name)),
+                    ("offset", k.offset.to_string()),
+                    ("size", k.size.to_string()),
+                    ("ty", format!("::lskel::KconfigType::{t}")),
+                    ("weak", k.weak.to_string()),
+                ],
+            )
+        })
+        .collect();
+    s.push_str(cfg);
+    static_array(s, "KCONFIG", "::lskel::KconfigSpec", &kconfig);
+    let _ = writeln!(s, "/// What [`{skel}::open`] opens.");
+    s.push_str(cfg);
+    s.push_str("pub static SPEC: ::lskel::LoaderSpec = ::lskel::LoaderSpec {\n    insns: INSNS,\n    data: DATA,\n    maps: &MAPS,\n    progs: &PROGS,\n    steps: &LOADER_STEPS,\n    kconfig: &KCONFIG,\n};\n\n");
+    let (prog_acc, map_acc) = accessors(plan);
+    let reserved: Vec<&str> = RUST_METHODS.iter().copied().chain(["object_mut"]).collect();
+    let mut loaded = Scope::with_reserved(format!("the methods of `{skel}`"), &reserved);
+    let mut opened = Scope::with_reserved(format!("the methods of `{open}`"), RUST_METHODS);
+    let mut lm = String::new();
+    let mut om = String::new();
+    for (j, p) in plan.progs.iter().enumerate() {
+        let f = names::ident(&prog_acc[j], Syntax::Rust);
+        let what = format!("program {}", code(&p.name));
+        loaded.claim(&f, what.clone())?;
+        opened.claim(&f, what.clone())?;
+        let _ = writeln!(
+            lm,
+            "\n    /// The {what} (section {}).\n    pub fn {f}(&self) -> ::lskel::Result<::lskel::Program<'_>> {{\n        self.obj.prog({j})\n    }}",
+            code(&p.section)
+        );
+        let _ = writeln!(
+            om,
+            "\n    /// The {what}: its autoload.\n    pub fn {f}(&mut self) -> ::lskel::OpenProgram<'_> {{\n        self.obj.prog({j})\n    }}"
+        );
+    }
+    for (i, m) in plan.maps.iter().enumerate() {
+        let f = names::ident(&map_acc[i], Syntax::Rust);
+        let what = format!("map {}", code(&m.name));
+        loaded.claim(&f, what.clone())?;
+        opened.claim(&f, what.clone())?;
+        let _ = writeln!(
+            lm,
+            "\n    /// The {what}.\n    pub fn {f}(&self) -> ::lskel::Map<'_> {{\n        self.obj.map({i})\n    }}"
+        );
+        let _ = writeln!(
+            om,
+            "\n    /// The {what}: its `max_entries` and initial value.\n    pub fn {f}(&mut self) -> ::lskel::OpenMap<'_> {{\n        self.obj.map({i})\n    }}"
+        );
+    }
+    for (i, m) in plan.maps.iter().enumerate() {
+        if !user_typed(plan, i) {
+            continue;
+        }
+        let st = format!("{}{}", names::camel(&o.name), names::camel(&m.ident));
+        let what = format!("map {}", code(&m.name));
+        let get = names::ident(&format!("{}_value", m.ident), Syntax::Rust);
+        let set = names::ident(&format!("set_{}_value", m.ident), Syntax::Rust);
+        for scope in [&mut loaded, &mut opened] {
+            scope.claim(&get, format!("the accessor of {what}"))?;
+        }
+        opened.claim(&set, format!("the accessor of {what}"))?;
+        let _ = writeln!(
+            om,
+            "\n    /// The variables of {what} as the loader will set them.\n    pub fn {get}(&self) -> ::lskel::Result<{st}> {{\n        let b = self.obj.initial_array({i})?;\n        Ok({st}::from_bytes(&b))\n    }}"
+        );
+        let _ = writeln!(
+            om,
+            "\n    /// Sets the variables of {what} for the loader (other bytes keep theirs).\n    pub fn {set}(&mut self, v: &{st}) -> ::lskel::Result<()> {{\n        let mut b = self.obj.initial_array({i})?;\n        v.write(&mut b);\n        self.obj.set_initial_value({i}, &b)\n    }}"
+        );
+        let _ = writeln!(
+            lm,
+            "\n    /// Reads the variables of {what}.\n    pub fn {get}(&self) -> ::lskel::Result<{st}> {{\n        let b = self.obj.global_value({i})?;\n        Ok({st}::from_bytes(&b))\n    }}"
+        );
+        if matches!(m.kind, MapKind::Data | MapKind::Bss) {
+            loaded.claim(&set, format!("the accessor of {what}"))?;
+            let _ = writeln!(
+                lm,
+                "\n    /// Writes the variables of {what} (other bytes keep theirs).\n    pub fn {set}(&mut self, v: &{st}) -> ::lskel::Result<()> {{\n        let mut b = self.obj.global_value({i})?;\n        v.write(&mut b);\n        self.obj.set_global_value({i}, &b)\n    }}"
+            );
+        }
+    }
+    let src = code(&o.source);
+    let _ = writeln!(
+        s,
+        "/// The loaded {src} object: it owns its maps, programs and links.\n{cfg}pub struct {skel} {{\n    obj: ::lskel::Object,\n}}\n"
+    );
+    let _ = writeln!(s, "{cfg}impl {skel} {{");
+    let _ = writeln!(
+        s,
+        "    /// Opens the object; nothing is created before [`{open}::load`].\n    pub fn open() -> ::lskel::Result<{open}> {{\n        Ok({open} {{\n            obj: ::lskel::OpenObject::new(&SPEC),\n        }})\n    }}\n"
+    );
+    s.push_str("    /// The underlying object.\n    pub fn object(&self) -> &::lskel::Object {\n        &self.obj\n    }\n\n");
+    s.push_str("    /// The underlying object, mutable: global data as `&mut [u8]`, links.\n    pub fn object_mut(&mut self) -> &mut ::lskel::Object {\n        &mut self.obj\n    }\n\n");
+    s.push_str("    /// Attaches every program whose section says where (not XDP or tc ones).\n    pub fn attach(&mut self) -> ::lskel::Result<()> {\n        self.obj.attach_all()\n    }\n\n");
+    s.push_str("    /// Detaches what [`Self::attach`] attached.\n    pub fn detach(&mut self) {\n        self.obj.detach_all()\n    }\n");
+    s.push_str(&lm);
+    s.push_str("}\n\n");
+    let _ = writeln!(
+        s,
+        "/// The {src} object before load: map sizes, initial values, autoload.\n{cfg}pub struct {open} {{\n    obj: ::lskel::OpenObject,\n}}\n"
+    );
+    let _ = writeln!(s, "{cfg}impl {open} {{");
+    let _ = writeln!(
+        s,
+        "    /// Runs the loader: creates the maps and loads the programs.\n    pub fn load(self) -> ::lskel::Result<{skel}> {{\n        Ok({skel} {{\n            obj: self.obj.load()?,\n        }})\n    }}\n"
+    );
+    s.push_str("    /// The underlying open object.\n    pub fn object(&mut self) -> &mut ::lskel::OpenObject {\n        &mut self.obj\n    }\n");
+    s.push_str(&om);
     s.push_str("}\n");
     Ok(())
 }
@@ -893,7 +1185,7 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         s,
         "static inline struct {n} *\n{n}__open_and_load(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = {n}__open();\n\tif (!skel)\n\t\treturn NULL;\n\tif ({n}__load(skel)) {{\n\t\t{n}__destroy(skel);\n\t\treturn NULL;\n\t}}\n\treturn skel;\n}}\n"
     );
-    {
+    if datas.iter().any(|d| !d.sized.is_empty()) {
         let _ = writeln!(
             s,
             "__attribute__((unused)) static void\n{n}__assert(struct {n} *s __attribute__((unused)))\n{{\n#ifdef __cplusplus\n#define _Static_assert static_assert\n#endif"

@@ -148,6 +148,68 @@ const RUST_VOCAB: &[&str] = &[
     "LOADER_STEPS",
     "FAILED_STEP_OFFSET",
     "steps",
+    // The user-space skeleton over the `lskel` runtime.
+    "lskel",
+    // The elided lifetime `'_` of borrowed handles.
+    "_",
+    "KCONFIG",
+    "MapKind",
+    "Btf",
+    "Data",
+    "Rodata",
+    "Bss",
+    "Kconfig",
+    "KconfigSpec",
+    "KconfigType",
+    "Bool",
+    "Char",
+    "Tristate",
+    "Int",
+    "CharArray",
+    "signed",
+    "Attach",
+    "Manual",
+    "Iter",
+    "RawTracepoint",
+    "Tracepoint",
+    "Kprobe",
+    "Trace",
+    "Xdp",
+    "Tc",
+    "TcxIngress",
+    "TcxEgress",
+    "category",
+    "function",
+    "offset",
+    "retprobe",
+    "kind",
+    "map_type",
+    "key_size",
+    "value_size",
+    "max_entries",
+    "map_flags",
+    "section",
+    "prog_type",
+    "expected_attach_type",
+    "attach",
+    "size",
+    "ty",
+    "weak",
+    "kconfig",
+    "OpenObject",
+    "OpenMap",
+    "OpenProgram",
+    "Program",
+    "new",
+    "open",
+    "object_mut",
+    "attach_all",
+    "detach",
+    "detach_all",
+    "global_value",
+    "set_global_value",
+    "initial_array",
+    "set_initial_value",
 ];
 
 /// Functions, methods and macros the Rust back ends call.
@@ -180,6 +242,14 @@ const RUST_CALLS: &[&str] = &[
     "as_bytes",
     "len",
     "cfg",
+    "RawTracepoint",
+    "new",
+    "attach_all",
+    "detach_all",
+    "global_value",
+    "set_global_value",
+    "initial_array",
+    "set_initial_value",
 ];
 
 /// Identifiers the C back end writes itself, the calls among them included.
@@ -373,9 +443,10 @@ fn allowed(id: &str, vocab: &[&str], derived: &BTreeSet<String>) -> bool {
     if vocab.contains(&id) || derived.contains(id) {
         return true;
     }
-    let stems = ["", "set_"];
+    let stems = ["", "set_", "Open"];
     let tails = [
         "", "_", "_value", "_OFFSET", "_SIZE", "_INITIAL", "_prog", "_map", "_fd", "__attach",
+        "Skel",
     ];
     stems.iter().any(|p| {
         tails.iter().any(|t| {
