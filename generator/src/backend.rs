@@ -952,11 +952,11 @@ fn c_data(plan: &Plan, i: usize, id: &str) -> Result<Option<CData>, Error> {
         if off.div_ceil(align) * align != v.offset {
             let pad = format!("__pad{pads}");
             scope.claim(&pad, "padding")?;
-            let _ = writeln!(body, "		char {pad}[{}];", v.offset - off);
+            let _ = writeln!(body, "\t\tchar {pad}[{}];", v.offset - off);
             pads += 1;
         }
         let d = typed.map_or_else(|| format!("char {name}[{}]", v.size), |t| t.0);
-        let _ = writeln!(body, "		{d};");
+        let _ = writeln!(body, "\t\t{d};");
         sized.push((name, v.size));
         off = v.offset + v.size;
     }
