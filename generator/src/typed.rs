@@ -81,7 +81,7 @@ fn rust_ty(b: &Btf, id: u32, size: u32, depth: u32) -> Ty {
         btf::KIND_INT => {
             let word = t.data.first().copied().unwrap_or(0);
             let (enc, off, bits) = (word >> 24, (word >> 16) & 0xff, word & 0xff);
-            if off != 0 || bits != t.size_or_type * 8 {
+            if off != 0 || u64::from(bits) != u64::from(t.size_or_type) * 8 {
                 bytes
             } else if enc & 4 != 0 && t.size_or_type == 1 {
                 Ty::Bool
@@ -519,4 +519,36 @@ pub fn kernel_accessors(plan: &Plan, skel: &str, methods: &mut Scope) -> Result<
         }
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn btf(types: Vec<btf::Type>) -> Btf {
+        let mut all = vec![btf::Type {
+            name_off: 0,
+            info: 0,
+            size_or_type: 0,
+            data: Vec::new(),
+        }];
+        all.extend(types);
+        Btf {
+            types: all,
+            strings: vec![0],
+        }
+    }
+
+    /// Found by the `generate` fuzz target: an integer whose byte size
+    /// times 8 overflows `u32` is bytes, not a panic.
+    #[test]
+    fn huge_integer_is_bytes() {
+        let b = btf(vec![btf::Type {
+            name_off: 0,
+            info: btf::KIND_INT << 24,
+            size_or_type: 0x2000_0000,
+            data: vec![0],
+        }]);
+        assert_eq!(rust_ty(&b, 1, 0x2000_0000, 0), Ty::Bytes(0x2000_0000));
+    }
 }
