@@ -57,6 +57,23 @@ for dir in bad extra hostile; do
 		done
 	' sh "$rout/$dir" $srcs
 done
+# The BPF sources of the lskel examples (examples/*/src/bpf), prebuilt for
+# hosts without clang: their build scripts take them from here.
+rm -rf "$out/examples"
+mkdir -p "$out/examples"
+srcs=""
+for src in "$TOP"/examples/*/src/bpf/*.bpf.c; do
+	[ -e "$src" ] && srcs="$srcs $(root_path "$src")"
+done
+if [ -n "$srcs" ]; then
+	in_root sh -ec '
+		out=$1; shift
+		for src in "$@"; do
+			clang-19 -target bpfel -I/usr/include/$(uname -m)-linux-gnu -g -O2 \
+				-Wall -Werror -c "$src" -o "$out/$(basename "$src" .bpf.c).bpf.o"
+		done
+	' sh "$rout/examples" $srcs
+fi
 # Upstream's own iterators, from the vanilla tag of a kernel tree (its work
 # tree may hold our patch series, which replaces them): the checked-in
 # little-endian light skeleton is the reference for the output format, and
