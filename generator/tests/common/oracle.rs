@@ -443,6 +443,13 @@ fn allowed(id: &str, vocab: &[&str], derived: &BTreeSet<String>) -> bool {
     if vocab.contains(&id) || derived.contains(id) {
         return true;
     }
+    // The C back end's padding members between typed variables.
+    if id
+        .strip_prefix("__pad")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return true;
+    }
     let stems = ["", "set_", "Open"];
     let tails = [
         "", "_", "_value", "_OFFSET", "_SIZE", "_INITIAL", "_prog", "_map", "_fd", "__attach",
