@@ -820,7 +820,8 @@ fn user_skeleton(
             );
         }
     }
-    let src = code(&o.source);
+    // Not the file name: a skeleton of two objects names the first given.
+    let src = "BPF";
     let _ = writeln!(
         s,
         "/// The loaded {src} object: it owns its maps, programs and links.\n{cfg}pub struct {skel} {{\n    obj: ::lskel::Object,\n}}\n"
