@@ -15,7 +15,7 @@
 //!
 //! and in the crate, for `src/bpf/execsnoop.bpf.c`:
 //!
-//! ```ignore
+//! ```text
 //! mod skel {
 //!     include!(concat!(env!("OUT_DIR"), "/execsnoop.skel.rs"));
 //! }

@@ -23,7 +23,7 @@
 //!
 //! With a skeleton generated into `OUT_DIR` by `lskel-build`:
 //!
-//! ```ignore
+//! ```text
 //! mod skel {
 //!     include!(concat!(env!("OUT_DIR"), "/execsnoop.skel.rs"));
 //! }
