@@ -18,7 +18,12 @@
 // The items live in a private module, re-exported, so that the file works both as a
 // module of its own and `include!`d; not every user needs every item.
 
-#[allow(dead_code, non_camel_case_types, non_snake_case, non_upper_case_globals)]
+#[allow(
+    dead_code,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals
+)]
 mod imp {
     use kernel::bpf::{
         loader::{LoadError, LoaderSpec, MapSpec, Object, ProgSpec},
@@ -641,14 +646,23 @@ mod imp {
     /// The loader's steps that can fail: a failed loader leaves the number of the one that
     /// failed (from 1: step `k` is at `k - 1`) at [`FAILED_STEP_OFFSET`] in its ctx.
     pub static LOADER_STEPS: [&kernel::str::CStr; 9] = [
+        // 1
         kernel::c_str!("loading the object's BTF"),
+        // 2
         kernel::c_str!("creating map iterator.rodata"),
+        // 3
         kernel::c_str!("filling map iterator.rodata"),
+        // 4
         kernel::c_str!("freezing map iterator.rodata"),
+        // 5
         kernel::c_str!("looking up bpf_map_sum_elem_count"),
+        // 6
         kernel::c_str!("looking up the attach target bpf_iter_bpf_map of dump_bpf_map"),
+        // 7
         kernel::c_str!("loading program dump_bpf_map"),
+        // 8
         kernel::c_str!("looking up the attach target bpf_iter_bpf_prog of dump_bpf_prog"),
+        // 9
         kernel::c_str!("loading program dump_bpf_prog"),
     ];
 

@@ -410,15 +410,22 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
         "/// The loader's steps that can fail: a failed loader leaves the number of the one that\n\
          /// failed (from 1: step `k` is at `k - 1`) at [`FAILED_STEP_OFFSET`] in its ctx.\n",
     );
-    let _ = writeln!(
-        s,
-        "pub static LOADER_STEPS: [&{str_ty}; {}] = [",
-        step_names.len()
-    );
-    for st in step_names {
-        let _ = writeln!(s, "    {},", lit(st));
+    // Numbered as the loader numbers them; comments on lines of their own
+    // also keep rustfmt from joining short lists onto one line.
+    let steps_list: Vec<String> = step_names.iter().map(|st| format!("{},", lit(st))).collect();
+    if steps_list.is_empty() {
+        let _ = writeln!(s, "pub static LOADER_STEPS: [&{str_ty}; 0] = [];\n");
+    } else {
+        let _ = writeln!(
+            s,
+            "pub static LOADER_STEPS: [&{str_ty}; {}] = [",
+            steps_list.len()
+        );
+        for (k, it) in steps_list.iter().enumerate() {
+            let _ = writeln!(s, "    // {}\n    {it}", k + 1);
+        }
+        s.push_str("];\n\n");
     }
-    s.push_str("];\n\n");
     s.push_str("/// Offset of the `u32` failed step in the loader ctx, after the descriptors.\n");
     let _ = writeln!(
         s,
@@ -461,7 +468,7 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
     }
     let mut out = head;
     out.push_str(
-        "#[allow(dead_code, non_camel_case_types, non_snake_case, non_upper_case_globals)]\nmod imp {\n",
+        "#[allow(\n    dead_code,\n    non_camel_case_types,\n    non_snake_case,\n    non_upper_case_globals\n)]\nmod imp {\n",
     );
     out.push_str(&indent_module(&s));
     out.push_str("}\n\npub use imp::*;\n");

@@ -193,17 +193,30 @@ fn limits_fail_at_generation_time() {
 }
 
 fn rustfmt_check(text: &str) -> Option<bool> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("rustfmt")
+    // A file, not stdin: on stdin `rustfmt --check` prints the diff but
+    // exits 0, so a check of stdin can never fail.
+    let path = std::env::temp_dir().join(format!(
+        "bpf-lskel-fmt-{}-{:?}.rs",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::write(&path, text).ok()?;
+    let st = std::process::Command::new("rustfmt")
         .args(["--edition", "2021", "--check"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
-    Some(child.wait().ok()?.success())
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok();
+    let _ = std::fs::remove_file(&path);
+    Some(st?.success())
+}
+
+/// The check itself can fail: output off rustfmt's layout is caught.
+#[test]
+fn rustfmt_check_can_fail() {
+    assert_eq!(rustfmt_check("fn f() { }\n"), Some(false));
+    assert_eq!(rustfmt_check("fn f() {}\n"), Some(true));
 }
 
 #[test]
