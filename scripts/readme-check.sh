@@ -57,12 +57,13 @@ show_lines() {
 	' | sed -E 's/^# ?//' | grep -Ev '^show: [0-9.]+ s$'
 }
 
-# normalise: object ids, times and trailing blanks (progs.debug ends its
-# rows in one). Rows of the loader's map go: the loader program holds it
+# normalise: object ids, times, the accelerator (the README shows TCG; a
+# host where KVM works boots under it) and trailing blanks (progs.debug
+# ends its rows in one). Rows of the loader's map go: the loader program holds it
 # until it is freed after an RCU tasks trace grace period, so a listing
 # right after the module loaded may still show it.
 normalise() {
-	sed -E 's/^ *[0-9]+ / ID /; s/[0-9]+(\.[0-9]+)? s from boot/T s from boot/; s/[[:space:]]+$//' |
+	sed -E 's/^ *[0-9]+ / ID /; s/, (tcg|kvm), [0-9]+(\.[0-9]+)? s from boot/, ACCEL, T s from boot/; s/[[:space:]]+$//' |
 		grep -Ev '^ ID __loader\.map ' || true
 }
 
