@@ -412,7 +412,10 @@ fn rust(plan: &Plan, loaders: &[Loader], o: &Options, kernel: bool) -> Result<St
     );
     // Numbered as the loader numbers them; comments on lines of their own
     // also keep rustfmt from joining short lists onto one line.
-    let steps_list: Vec<String> = step_names.iter().map(|st| format!("{},", lit(st))).collect();
+    let steps_list: Vec<String> = step_names
+        .iter()
+        .map(|st| format!("{},", lit(st)))
+        .collect();
     if steps_list.is_empty() {
         let _ = writeln!(s, "pub static LOADER_STEPS: [&{str_ty}; 0] = [];\n");
     } else {
