@@ -25,6 +25,7 @@ pub mod plan;
 pub mod progtype;
 #[cfg(target_os = "linux")]
 pub mod runner;
+pub mod sections;
 pub mod typed;
 
 pub use endian::Endian;

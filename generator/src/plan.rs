@@ -12,7 +12,7 @@ use crate::btf::{self, Btf, CoreRelo, ExtSection, FuncInfo, LineInfo, Type};
 use crate::elf::{ElfObject, SectionKind, SymKind, R_BPF_64_32, R_BPF_64_64};
 use crate::error::Error;
 use crate::insn::{self, Insn, INSN_SIZE};
-use crate::progtype;
+use crate::sections::{self, Attach};
 
 /// Longest name the kernel stores for maps and programs, without the NUL.
 pub const OBJ_NAME_LEN: usize = 15;
@@ -186,8 +186,14 @@ pub enum ExternUse {
 pub struct ProgPlan {
     /// Full function name.
     pub name: String,
-    /// ELF section.
+    /// ELF section, without the `?` that turns autoload off (as libbpf
+    /// reports it).
     pub section: String,
+    /// `false` for a `?` section: libbpf's light skeletons list such a
+    /// program but do not load it.
+    pub autoload: bool,
+    /// How the program gets attached, from its section.
+    pub attach: Attach,
     /// `enum bpf_prog_type`.
     pub prog_type: u32,
     /// `expected_attach_type`.
@@ -1238,11 +1244,7 @@ impl<'e, 'a> Planner<'e, 'a> {
             section: section.clone(),
             msg,
         };
-        let def = progtype::sec_def(&section).ok_or_else(|| {
-            perr(format!(
-                "unknown section name `{section}`: cannot tell the program type"
-            ))
-        })?;
+        let def = sections::classify(&section).map_err(|e| perr(e.to_string()))?;
         let mut insns = self.func_insns(&f);
         // (function index, start in the program), in append order.
         let mut placed: Vec<(usize, usize)> = vec![(main, 0)];
@@ -1295,7 +1297,9 @@ impl<'e, 'a> Planner<'e, 'a> {
         }
         Ok(ProgPlan {
             name: f.name.clone(),
-            section,
+            section: def.name,
+            autoload: def.autoload,
+            attach: def.def.attach,
             prog_type: def.prog_type,
             expected_attach_type: def.expected_attach_type,
             prog_flags: def.prog_flags,
