@@ -13,6 +13,7 @@ use crate::gen::{Loader, Runner};
 use crate::names::{self, code, Scope, Syntax};
 use crate::plan::{MapKind, Plan};
 use crate::progtype;
+use crate::sections::Attach as SecAttach;
 use crate::Endian;
 
 /// Output language.
@@ -583,17 +584,26 @@ fn user_attach(p: &crate::plan::ProgPlan) -> String {
             .filter(|r| !r.is_empty())
     };
     let a = "::lskel::Attach::";
-    match p.prog_type {
-        progtype::PROG_TRACING if p.expected_attach_type == progtype::ATTACH_TRACE_ITER => {
-            format!("{a}Iter")
-        }
-        progtype::PROG_TRACING | progtype::PROG_LSM => format!("{a}Trace"),
-        progtype::PROG_RAW_TRACEPOINT => match after(&["raw_tp/", "raw_tracepoint/"]) {
+    // The section table says how a program attaches; the runtime does
+    // what it can of that, the rest is the user's (Manual).
+    match p.attach {
+        SecAttach::Iter => format!("{a}Iter"),
+        SecAttach::Trace | SecAttach::Lsm => format!("{a}Trace"),
+        SecAttach::RawTracepoint => match after(&[
+            "raw_tp/",
+            "raw_tracepoint/",
+            "raw_tp.w/",
+            "raw_tracepoint.w/",
+            "raw_tp.s/",
+            "raw_tracepoint.s/",
+        ]) {
             Some(tp) => format!("{a}RawTracepoint({})", names::rust_str(tp)),
             None => format!("{a}Manual"),
         },
-        progtype::PROG_TRACEPOINT => {
-            match after(&["tp/", "tracepoint/"]).and_then(|r| r.split_once('/')) {
+        SecAttach::Tracepoint => {
+            match after(&["tp/", "tracepoint/", "tp.s/", "tracepoint.s/"])
+                .and_then(|r| r.split_once('/'))
+            {
                 Some((cat, name)) if !cat.is_empty() && !name.is_empty() => format!(
                     "{a}Tracepoint {{\ncategory: {},\nname: {},\n}}",
                     names::rust_str(cat),
@@ -602,7 +612,7 @@ fn user_attach(p: &crate::plan::ProgPlan) -> String {
                 _ => format!("{a}Manual"),
             }
         }
-        progtype::PROG_KPROBE => {
+        SecAttach::Kprobe => {
             let (f, ret) = match (after(&["kprobe/"]), after(&["kretprobe/"])) {
                 (Some(f), _) => (f, false),
                 (None, Some(f)) => (f, true),
@@ -625,12 +635,13 @@ fn user_attach(p: &crate::plan::ProgPlan) -> String {
                 names::rust_str(func)
             )
         }
-        progtype::PROG_XDP => format!("{a}Xdp"),
-        progtype::PROG_SCHED_CLS => match sec {
-            "tcx/ingress" | "tc/ingress" => format!("{a}TcxIngress"),
-            "tcx/egress" | "tc/egress" => format!("{a}TcxEgress"),
-            _ => format!("{a}Tc"),
+        SecAttach::Xdp => format!("{a}Xdp"),
+        SecAttach::Tcx => match p.expected_attach_type {
+            progtype::ATTACH_TCX_INGRESS => format!("{a}TcxIngress"),
+            progtype::ATTACH_TCX_EGRESS => format!("{a}TcxEgress"),
+            _ => format!("{a}Manual"),
         },
+        SecAttach::Tc => format!("{a}Tc"),
         _ => format!("{a}Manual"),
     }
 }
@@ -1058,19 +1069,26 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     // One attach function per program, as bpftool writes them; those the
     // skeleton cannot attach by itself return 0 and attach nothing.
     for (p, id) in plan.progs.iter().zip(&progs) {
-        let call = match (p.prog_type, p.expected_attach_type) {
-            (progtype::PROG_TRACING, progtype::ATTACH_TRACE_ITER) => {
-                Some("skel_link_create(prog_fd, 0, BPF_TRACE_ITER)".to_string())
-            }
-            (progtype::PROG_TRACING | progtype::PROG_LSM, _) => {
+        // What bpftool's headers attach, by the section table's kind:
+        // iterators, BTF-attached tracing and LSM programs, raw
+        // tracepoints; no lsm_cgroup or tracing-multi link through
+        // raw_tracepoint_open as bpftool's switch on the program type does.
+        let call = match p.attach {
+            SecAttach::Iter => Some("skel_link_create(prog_fd, 0, BPF_TRACE_ITER)".to_string()),
+            SecAttach::Trace | SecAttach::Lsm => {
                 Some("skel_raw_tracepoint_open(NULL, prog_fd)".to_string())
             }
-            (progtype::PROG_RAW_TRACEPOINT, _) => p.section.split_once('/').map(|x| {
-                format!(
-                    "skel_raw_tracepoint_open({}, prog_fd)",
-                    names::c_str(x.1.as_bytes())
-                )
-            }),
+            SecAttach::RawTracepoint => {
+                p.section
+                    .split_once('/')
+                    .filter(|x| !x.1.is_empty())
+                    .map(|x| {
+                        format!(
+                            "skel_raw_tracepoint_open({}, prog_fd)",
+                            names::c_str(x.1.as_bytes())
+                        )
+                    })
+            }
             _ => None,
         };
         let call =

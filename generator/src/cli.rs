@@ -471,12 +471,17 @@ fn run(args: &[String]) -> Result<(), String> {
         );
         let _ = m;
     }
-    for fd in &loaded.progs {
+    for (p, fd) in plan.progs.iter().zip(&loaded.progs) {
+        let Some(fd) = fd else {
+            println!("prog {:<16} not loaded: autoload off", p.name);
+            continue;
+        };
         let i = runner::prog_info(fd).map_err(|e| e.to_string())?;
         let tag: String = i.tag.iter().map(|b| format!("{b:02x}")).collect();
         println!("prog {:<16} type {:2} tag {tag}", i.name, i.prog_type);
     }
     for (p, fd) in plan.progs.iter().zip(&loaded.progs) {
+        let Some(fd) = fd else { continue };
         if p.section.starts_with("iter/") {
             let link = runner::attach_iter(fd).map_err(|e| format!("{}: attach: {e}", p.name))?;
             let text = runner::read_iter(&link).map_err(|e| format!("{}: read: {e}", p.name))?;

@@ -778,7 +778,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     let nattach = plan
         .progs
         .iter()
-        .filter(|p| p.attach_target.is_some())
+        .filter(|p| p.autoload && p.attach_target.is_some())
         .count();
     let reserved = g.nslots + nattach;
     g.b.data = endian.u32(u32::MAX).repeat(reserved);
@@ -791,7 +791,12 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         .iter()
         .map(|m| (m.inner.as_ref().map(|i| g.map_attr(i)), g.map_attr(m)))
         .collect();
-    let prog_attrs: Vec<ProgAttr> = plan.progs.iter().map(|p| g.prog_attr(p)).collect();
+    // Programs whose autoload is off get nothing in the blob either.
+    let prog_attrs: Vec<Option<ProgAttr>> = plan
+        .progs
+        .iter()
+        .map(|p| p.autoload.then(|| g.prog_attr(p)))
+        .collect();
 
     g.a.mov_reg(R6, R1);
     // No step yet: a failure before the first reports step 0.
@@ -817,7 +822,7 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
         .iter()
         .flat_map(|(inner, outer)| [inner.as_ref(), Some(outer)])
         .flatten()
-        .chain(prog_attrs.iter().map(|p| &p.attr))
+        .chain(prog_attrs.iter().flatten().map(|p| &p.attr))
         .filter_map(|a| a.btf_fd);
     for f in btf_fields {
         g.st_blob(BPF_W, f, R0);
@@ -848,10 +853,14 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
 
     // Externs, once each; the result goes straight into every instruction
     // that uses it. Where each use sits in the blob:
+    // Programs whose autoload is off (`?` sections) are not loaded, as
+    // libbpf's gen_loader does: their descriptor stays -1, and what only
+    // they use is not looked up.
     let uses = |x: usize| {
         plan.progs
             .iter()
             .zip(&prog_attrs)
+            .filter_map(|(p, pa)| Some((p, pa.as_ref()?)))
             .flat_map(move |(p, pa)| {
                 p.extern_refs
                     .iter()
@@ -862,6 +871,13 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
     };
     for (x, e) in plan.externs.iter().enumerate() {
         let uses = uses(x);
+        let anyone = plan
+            .progs
+            .iter()
+            .any(|p| p.extern_refs.iter().any(|r| r.1 == x));
+        if uses.is_empty() && anyone {
+            continue;
+        }
         match e.kind {
             ExternKind::Btf(kind) => {
                 // A weak extern that is not found is no failure.
@@ -935,12 +951,18 @@ pub fn generate_with(plan: &Plan, endian: Endian, o: GenOptions) -> Result<Loade
 
     // Programs.
     let license = g.b.cstr(&plan.license);
-    for (j, p) in plan.progs.iter().enumerate() {
-        g.prog_load(p, j, &prog_attrs[j], license);
+    for (j, (p, pa)) in plan.progs.iter().zip(&prog_attrs).enumerate() {
+        if let Some(pa) = pa {
+            g.prog_load(p, j, pa, license);
+        }
     }
 
     // PROG_ARRAY slots the object initialises, once every program is loaded.
-    for ps in &plan.prog_slots {
+    for ps in plan
+        .prog_slots
+        .iter()
+        .filter(|ps| plan.progs[ps.prog].autoload)
+    {
         let key = endian.u32(ps.slot);
         g.fill_slot(map_slots[ps.map], &key, prog_slots[ps.prog], || {
             format!("filling slot {} of map {}", ps.slot, plan.maps[ps.map].name)

@@ -153,8 +153,9 @@ impl std::error::Error for RunError {}
 pub struct Loaded {
     /// Map fds, in plan order.
     pub maps: Vec<OwnedFd>,
-    /// Program fds, in plan order.
-    pub progs: Vec<OwnedFd>,
+    /// Program fds, in plan order; `None` for a program the loader does
+    /// not load (autoload off, a `?` section).
+    pub progs: Vec<Option<OwnedFd>>,
 }
 
 /// Options of a run.
@@ -280,7 +281,10 @@ pub fn run_loader(
         .map(|i| own(cbuf.map_fd(i)))
         .collect::<io::Result<Vec<_>>>();
     let progs = (0..nprogs)
-        .map(|j| own(cbuf.prog_fd(j)))
+        .map(|j| match cbuf.prog_fd(j) {
+            -1 => Ok(None),
+            fd => own(fd).map(Some),
+        })
         .collect::<io::Result<Vec<_>>>();
     Ok(Loaded {
         maps: maps.map_err(|e| fail("reading map fds", e))?,

@@ -186,7 +186,7 @@ impl OpenObject {
             }
         }
         let (maps, progs) = run_loader(&self)?;
-        let mut progs: Vec<Option<OwnedFd>> = progs.into_iter().map(Some).collect();
+        let mut progs = progs;
         for (j, keep) in self.autoload.iter().enumerate() {
             if !keep {
                 progs[j] = None;
@@ -265,7 +265,7 @@ impl OpenProgram<'_> {
 }
 
 /// Runs the loader of `open`; returns the map and program fds.
-fn run_loader(open: &OpenObject) -> Result<(Vec<OwnedFd>, Vec<OwnedFd>)> {
+fn run_loader(open: &OpenObject) -> Result<(Vec<OwnedFd>, Vec<Option<OwnedFd>>)> {
     let spec = open.spec;
     let fail = |step: &'static str| {
         move |source| Error::Loader {
@@ -352,8 +352,13 @@ fn run_loader(open: &OpenObject) -> Result<(Vec<OwnedFd>, Vec<OwnedFd>)> {
     let maps = (0..nmaps)
         .map(|i| take(Ctx::map_desc(i)))
         .collect::<Result<Vec<_>>>()?;
+    // A program the loader does not load (a `?` section: autoload off
+    // when the skeleton was generated) keeps -1.
     let progs = (0..nprogs)
-        .map(|j| take(ctx.prog_desc(j)))
+        .map(|j| match ctx.u32_at(ctx.prog_desc(j)) as i32 {
+            -1 => Ok(None),
+            _ => take(ctx.prog_desc(j)).map(Some),
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((maps, progs))
 }
