@@ -65,6 +65,17 @@ pub fn render(lang: Lang, plan: &Plan, loaders: &[Loader], o: &Options) -> Resul
     match lang {
         Lang::RustKernel => {
             crate::typed::check_kernel(plan)?;
+            if let Some(m) = plan.maps.iter().find(|m| {
+                m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0
+            }) {
+                return Err(Error::Map {
+                    map: m.name.clone(),
+                    msg: "a perf event array without max_entries is sized to the possible \
+                          CPUs when it is created, which a kernel skeleton's static spec \
+                          cannot give: declare max_entries"
+                        .into(),
+                });
+            }
             rust(plan, loaders, o, true)
         }
         Lang::RustUser => rust(plan, loaders, o, false),
@@ -1031,7 +1042,16 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     );
     let _ = writeln!(s, "/* Regenerate with: {} */", code(&o.command));
     let _ = writeln!(s, "#ifndef {guard}\n#define {guard}\n");
-    s.push_str("#include <bpf/skel_internal.h>\n\n");
+    s.push_str("#include <bpf/skel_internal.h>\n");
+    if plan
+        .maps
+        .iter()
+        .any(|m| m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0)
+    {
+        // open() for NAME__possible_cpus().
+        s.push_str("#ifndef __KERNEL__\n#include <fcntl.h>\n#endif\n");
+    }
+    s.push('\n');
     let _ = writeln!(s, "struct {n} {{\n\tstruct bpf_loader_ctx ctx;");
     if !plan.maps.is_empty() {
         s.push_str("\tstruct {\n");
@@ -1116,6 +1136,13 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         let _ = writeln!(s, "\tskel_closenz(skel->links.{p}_fd);");
     }
     s.push_str("}\n\n");
+    if plan
+        .maps
+        .iter()
+        .any(|m| m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0)
+    {
+        s.push_str(&c_possible_cpus(n));
+    }
     let mmap_sz = |d: &CData| format!("{n}__mmap_sz({})", plan.maps[d.map].value_size);
     let _ = writeln!(s, "static void\n{n}__destroy(struct {n} *skel)\n{{\n\tif (!skel)\n\t\treturn;\n\t{n}__detach(skel);");
     for p in &progs {
@@ -1136,6 +1163,17 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         s,
         "static inline struct {n} *\n{n}__open(void)\n{{\n\tstruct {n} *skel;\n\n\tskel = skel_alloc(sizeof(*skel));\n\tif (!skel)\n\t\tgoto cleanup;\n\tskel->ctx.sz = (void *)&skel->links - (void *)skel;"
     );
+    // Perf event arrays declared without max_entries hold one entry per
+    // possible CPU of the machine that loads them, as libbpf sizes them.
+    for (i, m) in plan.maps.iter().enumerate() {
+        if m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0 {
+            let _ = writeln!(
+                s,
+                "\tskel->maps.{}.max_entries = {n}__possible_cpus();\n\tif (!skel->maps.{}.max_entries)\n\t\tgoto cleanup;",
+                maps[i], maps[i]
+            );
+        }
+    }
     // Typed contents start as the object's, in memory of the skeleton's
     // own: set them (.rodata included) before __load, which hands them to
     // the loader and maps the maps in their place.
@@ -1232,6 +1270,36 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     }
     let _ = writeln!(s, "#endif /* {guard} */");
     Ok(s)
+}
+
+/// `NAME__possible_cpus()`: the number of possible CPUs, counted from
+/// `/sys/devices/system/cpu/possible` in user space (0 if it cannot be
+/// read), `num_possible_cpus()` in the kernel.
+fn c_possible_cpus(n: &str) -> String {
+    format!(
+        "/* The possible CPUs of this machine, as libbpf counts them; 0 on error. */\n\
+         static inline __u32\n{n}__possible_cpus(void)\n{{\n\
+         #ifdef __KERNEL__\n\treturn num_possible_cpus();\n#else\n\
+         \tchar buf[4096], *p = buf;\n\
+         \t__u32 cpus = 0;\n\
+         \tssize_t len;\n\
+         \tint fd;\n\n\
+         \tfd = open(\"/sys/devices/system/cpu/possible\", O_RDONLY | O_CLOEXEC);\n\
+         \tif (fd < 0)\n\t\treturn 0;\n\
+         \tlen = read(fd, buf, sizeof(buf) - 1);\n\
+         \tclose(fd);\n\
+         \tif (len <= 0)\n\t\treturn 0;\n\
+         \tbuf[len] = 0;\n\
+         \twhile (*p >= '0' && *p <= '9') {{\n\
+         \t\tunsigned long a = strtoul(p, &p, 10), b = a;\n\n\
+         \t\tif (*p == '-')\n\t\t\tb = strtoul(p + 1, &p, 10);\n\
+         \t\tif (b < a)\n\t\t\treturn 0;\n\
+         \t\tcpus += b - a + 1;\n\
+         \t\tif (*p != ',')\n\t\t\tbreak;\n\
+         \t\tp++;\n\
+         \t}}\n\
+         \treturn cpus;\n#endif\n}}\n\n"
+    )
 }
 
 /// Emits `f` for each loader, under `#if __BYTE_ORDER__` tests when there

@@ -446,10 +446,13 @@ fn run(args: &[String]) -> Result<(), String> {
         initial_values[i] =
             bpf_lskel::kconfig::from_host(&plan).map_err(|e| format!("{}: {e}", c.obj))?;
     }
+    let max_entries = runner::perf_event_array_sizes(&plan)
+        .map_err(|e| format!("{}: sizing perf event arrays: {e}", c.obj))?;
     let opts = runner::RunOpts {
         log_level: u32::from(has(&c, "--log")),
         fault,
         initial_values,
+        max_entries,
         ..Default::default()
     };
     let loaded = runner::run_loader(&l.insns, &l.data, plan.maps.len(), plan.progs.len(), &opts)

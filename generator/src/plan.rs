@@ -24,6 +24,9 @@ pub const MAP_HASH_OF_MAPS: u32 = 13;
 pub const MAP_STRUCT_OPS: u32 = 26;
 /// Highest map type the generator knows how to create.
 pub const MAP_TYPE_MAX: u32 = 33;
+/// `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: sized to the possible CPUs when declared
+/// without `max_entries`.
+pub const MAP_TYPE_PERF_EVENT_ARRAY: u32 = 4;
 
 /// Largest global data section, which must fit the loader blob.
 pub const MAX_DATA_SIZE: u64 = 1 << 20;

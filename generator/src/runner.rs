@@ -292,6 +292,50 @@ pub fn run_loader(
     })
 }
 
+/// The number of possible CPUs (`/sys/devices/system/cpu/possible`, a
+/// list such as `0-3,6`), which libbpf gives a `BPF_MAP_TYPE_PERF_EVENT_ARRAY`
+/// declared without `max_entries`.
+pub fn possible_cpus() -> io::Result<u32> {
+    parse_cpu_list(std::fs::read_to_string("/sys/devices/system/cpu/possible")?.trim())
+}
+
+/// Counts the CPUs of a list such as `0-3,6`.
+pub fn parse_cpu_list(s: &str) -> io::Result<u32> {
+    let bad = || io::Error::new(io::ErrorKind::InvalidData, format!("CPU list `{s}`"));
+    let mut n = 0u32;
+    for part in s.split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b): (u32, u32) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+        n = n
+            .checked_add(b.checked_sub(a).ok_or_else(bad)? + 1)
+            .ok_or_else(bad)?;
+    }
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok(n)
+}
+
+/// `max_entries` overrides that size every perf event array declared
+/// without `max_entries` to this machine's possible CPUs, as libbpf does
+/// when it creates the map; 0 (the object's) for every other map.
+pub fn perf_event_array_sizes(plan: &crate::Plan) -> io::Result<Vec<u32>> {
+    let mut cpus = None;
+    plan.maps
+        .iter()
+        .map(|m| {
+            if m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0 {
+                if cpus.is_none() {
+                    cpus = Some(possible_cpus()?);
+                }
+                Ok(cpus.unwrap_or(0))
+            } else {
+                Ok(0)
+            }
+        })
+        .collect()
+}
+
 /// Attaches an iterator program (`BPF_LINK_CREATE` with `BPF_TRACE_ITER`).
 pub fn attach_iter(prog: &OwnedFd) -> io::Result<OwnedFd> {
     let mut a = Attr::default();

@@ -117,4 +117,30 @@ C
 in_root sh -ec "cc -Wall -Werror -O2 -o $rwork/globals $rwork/globals.c && $rwork/globals" > "$work/globals.txt"
 cat "$work/globals.txt"
 grep -q '^globals: rodata.limit 9, data.counter 5 through the mapping$' "$work/globals.txt"
+# A perf event array without max_entries: the header sizes it to this
+# machine's possible CPUs when it opens, as libbpf would.
+"$bin" gen skeleton -L "$TOP/build/corpus/perfarray.bpf.o" --lang c --name perfarray \
+	-o "$work/perfarray.skel.h"
+cat > "$work/perfarray.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include "perfarray.skel.h"
+
+int main(void)
+{
+	struct perfarray *skel = perfarray__open_and_load();
+
+	if (!skel) {
+		perror("perfarray__open_and_load");
+		return 1;
+	}
+	printf("perfarray: %u entries\n", skel->maps.events.max_entries);
+	perfarray__destroy(skel);
+	return 0;
+}
+C
+in_root sh -ec "cc -Wall -Werror -O2 -o $rwork/perfarray $rwork/perfarray.c && $rwork/perfarray" > "$work/perfarray.txt"
+cat "$work/perfarray.txt"
+cpus=$(tr ',' '\n' </sys/devices/system/cpu/possible | awk -F- '{ n += ($2 == "" ? 1 : $2 - $1 + 1) } END { print n }')
+grep -qx "perfarray: $cpus entries" "$work/perfarray.txt"
 echo "c-skeleton: ok"

@@ -185,6 +185,13 @@ impl OpenObject {
                 self.initial[k] = Some(crate::kconfig::host_values(spec.kconfig, size)?);
             }
         }
+        // A perf event array declared without max_entries holds one entry
+        // per possible CPU of this machine, as libbpf sizes it.
+        for (m, o) in spec.maps.iter().zip(self.max_entries.iter_mut()) {
+            if m.map_type == 4 && m.max_entries == 0 && *o == 0 {
+                *o = possible_cpus()?;
+            }
+        }
         let (maps, progs) = run_loader(&self)?;
         let mut progs = progs;
         for (j, keep) in self.autoload.iter().enumerate() {
@@ -521,4 +528,25 @@ impl Object {
     pub fn detach_all(&mut self) {
         self.links.clear();
     }
+}
+
+/// The number of possible CPUs, from `/sys/devices/system/cpu/possible`
+/// (a list such as `0-3,6`).
+fn possible_cpus() -> Result<u32> {
+    let path = "/sys/devices/system/cpu/possible";
+    let text = std::fs::read_to_string(path).map_err(|e| Error::invalid(format!("{path}: {e}")))?;
+    let bad = || Error::invalid(format!("{path}: not a CPU list: {}", text.trim()));
+    let mut n = 0u32;
+    for part in text.trim().split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let a: u32 = a.parse().map_err(|_| bad())?;
+        let b: u32 = b.parse().map_err(|_| bad())?;
+        n = n
+            .checked_add(b.checked_sub(a).ok_or_else(bad)? + 1)
+            .ok_or_else(bad)?;
+    }
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok(n)
 }

@@ -313,6 +313,24 @@ const C_VOCAB: &[&str] = &[
     "failed_step",
     "steps",
     "goto",
+    "max_entries",
+    "buf",
+    "cpus",
+    "len",
+    "ssize_t",
+    "O_RDONLY",
+    "O_CLOEXEC",
+    "a",
+    "b",
+    "p",
+    "while",
+    "break",
+    "fcntl",
+    "open",
+    "read",
+    "close",
+    "strtoul",
+    "num_possible_cpus",
     "initial_value",
     "cleanup",
     "skel_prep_map_data",
@@ -367,6 +385,12 @@ const C_CALLS: &[&str] = &[
     "sysconf",
     "PAGE_ALIGN",
     "_Static_assert",
+    "while",
+    "open",
+    "read",
+    "close",
+    "strtoul",
+    "num_possible_cpus",
 ];
 
 /// The names an object may give identifiers, and what back ends make of them.
@@ -421,6 +445,7 @@ fn derived(plan: &Plan, skel: &str) -> BTreeSet<String> {
     }
     for f in [
         "mmap_sz",
+        "possible_cpus",
         "assert",
         "attach",
         "detach",
@@ -577,6 +602,20 @@ fn c_tokens(text: &str) -> Result<Vec<CTok>, String> {
                     }
                 }
                 out.push(CTok::Other);
+            }
+            // A character literal of one printable character, as in
+            // `*p == '-'`.
+            b'\'' => {
+                let c = *b.get(i + 1).ok_or("unterminated character")?;
+                if !(0x20..0x7f).contains(&c)
+                    || c == b'\''
+                    || c == b'\\'
+                    || b.get(i + 2) != Some(&b'\'')
+                {
+                    return Err(format!("character literal at {i}"));
+                }
+                out.push(CTok::Other);
+                i += 3;
             }
             b'<' if text[..i].ends_with("#include ") => {
                 let end = text[i..].find('>').ok_or("unterminated include")?;
