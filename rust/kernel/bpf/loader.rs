@@ -15,7 +15,8 @@
 //! A failure is reported as a [`LoadError`] naming the step that failed, for the caller to log.
 //! With `CONFIG_FAIL_BPF_PRELOAD`, the `fail_bpf_preload` fault attribute can make any step fail
 //! (see [`step`]), including each step inside a loader generated with fault injection
-//! ([`LoaderSpec::load_fault_injected`]), so that tests reach every failure path.
+//! (`LoaderSpec::load_fault_injected`, which only exists with that option), so that tests reach
+//! every failure path.
 
 use super::{attr_zeroed, obj_name, sys_bpf, Fd};
 use crate::{bindings, error::Error, prelude::*};
