@@ -97,12 +97,13 @@ bpf_base() {
 	insert_line rust/kernel/lib.rs "$next" 'pub mod bpf;'
 	# The BPF maintainers look after the abstraction, as after kernel/bpf/.
 	insert_line MAINTAINERS "$(printf 'F:\tsamples/bpf/')" "$(printf 'F:\trust/kernel/bpf.rs')"
-	insert_line MAINTAINERS "$(printf 'F:\tsamples/bpf/')" "$(printf 'F:\trust/kernel/bpf/')"
 	mkdir -p rust/kernel/bpf
 	put_without rust/kernel/bpf.rs rust/kernel/bpf.rs '^pub mod \(loader\|preload\);$'
 }
 
 bpf_loader() {
+	# The first file of rust/kernel/bpf/, which the BPF maintainers look after too.
+	insert_line MAINTAINERS "$(printf 'F:\tsamples/bpf/')" "$(printf 'F:\trust/kernel/bpf/')"
 	put rust/kernel/bpf/loader.rs rust/kernel/bpf/loader.rs
 	put_without rust/kernel/bpf.rs rust/kernel/bpf.rs '^pub mod preload;$'
 }
@@ -136,7 +137,7 @@ Add kernel::bpf with:
    reaches global data.
 
 kern_sys_bpf() has no prototype in a header; declare it for bindgen.
-List the new files under BPF [GENERAL], as kernel/bpf/ is." \
+List the new file under BPF [GENERAL], as kernel/bpf/ is." \
 	bpf_base
 
 step "rust: bpf: add a light skeleton loader runner" \
@@ -153,7 +154,9 @@ fd_array[0], runs it with BPF_PROG_RUN on a context laid out as
 skel_internal.h lays it out (flags = BPF_SKEL_KERNEL, so initial values
 are kernel addresses) and returns the maps and programs as owned
 descriptors. The loader map and program are closed on every path; a
-failure is reported with the step that failed." \
+failure is reported with the step that failed.
+
+List rust/kernel/bpf/ under BPF [GENERAL] too." \
 	bpf_loader
 
 step "rust: bpf: add the bpf_preload registration" \
@@ -207,11 +210,11 @@ and progs.debug. Rewrite it in Rust on top of kernel::bpf:
    line naming the failed step; nothing stays loaded.
  - Built in, it still initialises at late_initcall.
 
-BPF_PRELOAD becomes the tristate for the module itself, and
-BPF_PRELOAD_UMD goes away. It depends on RUST, on BPF_JIT (running the
-loader and calling kfuncs need it), BPF_EVENTS (iterators are tracing
-programs) and DEBUG_INFO_BTF (the loader relocates against the kernel's
-BTF)." \
+BPF_PRELOAD, still a menuconfig, becomes the tristate for the module
+itself, and BPF_PRELOAD_UMD goes away. It depends on RUST, on BPF_JIT
+(running the loader and calling kfuncs need it), BPF_EVENTS (iterators
+are tracing programs) and DEBUG_INFO_BTF (the loader relocates against
+the kernel's BTF)." \
 	preload_rust
 
 # --- bpf: preload: fault injection --------------------------------------------
