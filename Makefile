@@ -10,7 +10,7 @@ VARIANT ?= m
 LONG ?= 0
 export KERNEL VARIANT LONG
 
-.PHONY: all run check toolchain kernel ref patches guest-bin guest-test host-test gen gen-check bench clean help
+.PHONY: all run check toolchain kernel ref patches guest-bin guest-test host-test gen gen-check bench conformance clean help
 
 all: help
 
@@ -23,6 +23,7 @@ help:
 	@echo "make guest-bin        build the static guest helpers (bpfload) into build/guest-bin"
 	@echo "make gen              regenerate the checked-in generated files"
 	@echo "make bench            benchmarks against upstream (not part of check): table, CSV, plots in build/bench/latest"
+	@echo "make conformance      bpf-lskel against bpftool on the 6.12 selftests' BPF objects (not part of check): build/conformance"
 
 toolchain:
 	scripts/toolchain.sh
@@ -57,6 +58,9 @@ gen-check:
 
 bench:
 	scripts/bench.sh
+
+conformance:
+	scripts/conformance.sh
 
 clean:
 	rm -rf build target
