@@ -51,6 +51,9 @@ JOBS=${CONF_JOBS:-2}
 [ -d "$SB/progs" ] || die "no selftests at $SB/progs: run 'KERNEL=6.12 scripts/kernel.sh tree'"
 [ -r /sys/kernel/btf/vmlinux ] || die "this kernel has no /sys/kernel/btf/vmlinux"
 mkdir -p "$CONF"/{obj,bpftool,ours,runs,vmlinux} "$OUT"
+# One run at a time: runs share the cache, and each prunes it.
+exec 9>"$CONF/.lock"
+flock -n 9 || { note "waiting for another conformance run"; flock 9; }
 
 if [ -n "${CONF_LSKEL:-}" ]; then
 	LSKEL=$(realpath "$CONF_LSKEL")
@@ -74,6 +77,7 @@ probe=$(in_root sh -ec '
 	bpftool version | head -n 2 | paste -sd " "
 	sha256sum </usr/include/bpf/skel_internal.h | cut -c1-16
 	uname -r
+	sha256sum </usr/sbin/bpftool | cut -c1-16
 ' sh "$(root_path "$CONF/vmlinux/$vkey")") || die "probing the build root failed"
 
 # The selftests' flags (tools/testing/selftests/bpf/Makefile, BPF_CFLAGS and
@@ -111,7 +115,8 @@ printf '%s\n' "${names[@]}" |
 		CONF_CFLAGS="$cflags" CONF_OBJ_KEY="$cflags|$vkey|$probe" \
 		CONF_HARNESS=/work/top/generator/tests/conformance/harness.c \
 		CONF_RUN_KEY="$run_key" CONF_LSKEL="$(root_path "$LSKEL")" \
-		CONF_LSKEL_KEY="$lskel_key" CONF_KEEP=$keep CONF_TIMEOUT="${CONF_TIMEOUT:-300}" \
+		CONF_LSKEL_KEY="$lskel_key" CONF_BPFTOOL_KEY="$(sed -n 5p <<<"$probe")" \
+		CONF_KEEP=$keep CONF_TIMEOUT="${CONF_TIMEOUT:-300}" \
 		xargs -P "$JOBS" -n 1 bash /work/top/generator/tests/conformance/object.sh |
 	tee "$results.tmp" |
 	awk -v n="$total" '{ if (NR % 50 == 0 || NR == n) printf "==> %d/%d\n", NR, n > "/dev/stderr" }' ||

@@ -16,6 +16,8 @@
  *   -DHAVE_KCONFIG          when it has a `.kconfig` map and its data
  *                           pointer (maps.kconfig, *kconfig)
  *   -DHAVE_FAILED_STEP      ours: name__failed_step() exists
+ *   -DPROG_FIELDS='"f.h"'   a file defining prog_fields[], the names of the
+ *                           struct's program descriptors, in order
  *
  * Environment: CONF_KCONFIG_IN=FILE gives the `.kconfig` map's initial
  * value, written into the buffer __open prepared (ours needs it, bpftool
@@ -52,6 +54,11 @@ typedef __s16 s16;
 typedef __u8 u8;
 typedef __s8 s8;
 #include SKEL_HEADER
+#ifdef PROG_FIELDS
+#include PROG_FIELDS
+#else
+static const char *const prog_fields[] = {};
+#endif
 
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
@@ -338,8 +345,16 @@ static int print_prog(int i, int fd, const __u32 *map_ids, int nmaps)
 	info.map_ids = (__u64)(uintptr_t)used;
 	if (obj_info(fd, &info, sizeof(info)))
 		return fail("prog info", fd);
-	printf("prog %d: %s name %s tag ", i,
+	printf("prog %d: %s name %s ", i,
 	       type_name(prog_types, ARRAY_LEN(prog_types), info.type), info.name);
+	/*
+	 * The kernel keeps a program's name to BPF_OBJ_NAME_LEN - 1 bytes:
+	 * another name is another program's fd in this descriptor.
+	 */
+	if ((size_t)i < ARRAY_LEN(prog_fields) &&
+	    strncmp(info.name, prog_fields[i], sizeof(info.name) - 1))
+		printf("(in the slot of %s) ", prog_fields[i]);
+	printf("tag ");
 	for (j = 0; j < sizeof(info.tag); j++)
 		printf("%02x", info.tag[j]);
 	printf(" insns %u gpl %s maps %u [", info.xlated_prog_len / 8,

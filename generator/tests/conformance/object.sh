@@ -19,7 +19,8 @@
 # Environment (from conformance.sh): CONF_CACHE, CONF_SRC (the progs
 # directory), CONF_CFLAGS, CONF_OBJ_KEY (flags, vmlinux.h, compiler),
 # CONF_HARNESS (harness.c), CONF_RUN_KEY (harness, bpftool, kernel),
-# CONF_LSKEL, CONF_LSKEL_KEY, CONF_KEEP (1: keep headers and binaries),
+# CONF_LSKEL, CONF_LSKEL_KEY, CONF_BPFTOOL_KEY (the binaries' hashes),
+# CONF_KEEP (1: keep headers and binaries),
 # CONF_TIMEOUT (seconds per step).
 
 set -u
@@ -58,7 +59,7 @@ fi
 obj=$od/obj.o
 [ -s "$od/objkey" ] || key <"$obj" >"$od/objkey"
 objkey=$(cat "$od/objkey")
-bd=$CONF_CACHE/bpftool/$name.$objkey
+bd=$CONF_CACHE/bpftool/$name.$objkey.$CONF_BPFTOOL_KEY
 ud=$CONF_CACHE/ours/$CONF_LSKEL_KEY/$name.$objkey
 
 # The whole answer, when neither side changed since it was given: ours'
@@ -76,13 +77,11 @@ fi
 # Section families of the programs, for choosing the subset: an executable
 # section's name up to its first '/' (cgroup, sk_skb and sk_reuseport up to
 # the second: the attach type), without the '?' of autoload off.
-if [ ! -e "$od/families" ]; then
-	llvm-readelf-19 -S --wide "$obj" |
-		awk '/^ *\[ *[0-9]+\]/ { sub(/^ *\[ *[0-9]+\] */, ""); if ($7 ~ /X/) print $1 }' |
-		sed -E -e 's,^\?,,' -e 's,^(cgroup|sk_skb|sk_reuseport)/([^/]*).*,\1/\2,; t' -e 's,/.*,,' |
-		grep -vx '\.text' | sort -u | paste -sd, >"$od/families"
-fi
-families=$(cat "$od/families")
+[ -e "$od/sections" ] || llvm-readelf-19 -S --wide "$obj" |
+	awk '/^ *\[ *[0-9]+\]/ { sub(/^ *\[ *[0-9]+\] */, ""); if ($7 ~ /X/) print $1 }' >"$od/sections"
+families=$(sed 's,^?,,' "$od/sections" |
+	sed -E -e 's,^(cgroup|sk_skb|sk_reuseport)/([^/]*).*,\1/\2,; t' -e 's,/.*,,' |
+	grep -vx '\.text' | sort -u | paste -sd,)
 
 # --- one tool's side ----------------------------------------------------------
 
@@ -103,10 +102,18 @@ run_dir() {
 # run.err, in DIR/run, a link to the header's run directory).
 side() {
 	local d=$1 tool=$2 t=$1.tmp flags="" rc r
-	if [ -e "$d/done" ] && { [ "$(cat "$d/gen.rc")" != 0 ] || [ -e "$d/run/done" ]; }; then
-		touch "$d"
-		[ ! -e "$d/run" ] || touch "$d/run/"
-		return 0
+	# Reuse a generation that failed, or one whose header ran with this
+	# harness (else generate again: the header is not kept).
+	if [ -e "$d/done" ]; then
+		if [ "$(cat "$d/gen.rc")" != 0 ]; then
+			touch "$d"
+			return 0
+		fi
+		r=$(run_dir "$tool" "$(cat "$d/hkey")")
+		if [ "$(readlink "$d/run")" = "$r" ] && [ -e "$r/done" ]; then
+			touch "$d" "$r"
+			return 0
+		fi
 	fi
 	rm -rf "$t" && mkdir -p "$t"
 	# The braces take bash's own word on a crash ("Segmentation fault"):
@@ -131,6 +138,13 @@ side() {
 		grep -qE '^[[:space:]]*struct bpf_map_desc kconfig;' "$t/skel.h" &&
 			grep -qE '^[[:space:]]*\} \*kconfig;' "$t/skel.h" && flags="$flags -DHAVE_KCONFIG"
 		grep -q "^${sk}__failed_step(" "$t/skel.h" && flags="$flags -DHAVE_FAILED_STEP"
+		# The program descriptors' names, to tell a program in another's slot.
+		{
+			echo 'static const char *const prog_fields[] = {'
+			sed -n 's/^\t\tstruct bpf_prog_desc \([A-Za-z0-9_]*\);$/\t"\1",/p' "$t/skel.h"
+			echo '};'
+		} >"$r.tmp/fields.h"
+		flags="$flags -DPROG_FIELDS=\"$r.tmp/fields.h\""
 		# shellcheck disable=SC2086 # flags are words
 		timeout "$timeout" cc -O0 -Wall -DSKEL="$sk" -DSKEL_HEADER="\"$t/skel.h\"" $flags \
 			-o "$r.tmp/harness" "$CONF_HARNESS" 2>"$r.tmp/build.err"
@@ -301,6 +315,12 @@ run-crashed/*)
 loaded/loaded)
 	if cmp -s "$bd/run/out" "$ud/run/out"; then
 		cat=identical
+	elif grep -q '(in the slot of' "$bd/run/out" && ! grep -q '(in the slot of' "$ud/run/out"; then
+		# libbpf's gen_loader numbers the programs it loads, not the
+		# object's: with an autoload-off program before others, their fds
+		# land in the wrong descriptors.
+		cat=beyond-bpftool detail="bpftool's skeleton puts programs in other programs' descriptors:"
+		detail="$detail $(grep -m1 '(in the slot of' "$bd/run/out" | cut -c1-200)"
 	else
 		cat=differ detail=$(first_diff "$bd/run/out" "$ud/run/out" | cut -c1-600)
 	fi

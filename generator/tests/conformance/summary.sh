@@ -9,7 +9,7 @@
 # Usage: summary.sh RESULTS.TSV SECONDS PROBE > summary.md
 #   RESULTS.TSV  object.sh's lines: name, category, detail, families, map types
 #   PROBE        the tools' versions, one per line (clang, bpftool,
-#                skel_internal.h's hash, kernel release)
+#                skel_internal.h's hash, kernel release, bpftool's hash)
 
 set -euo pipefail
 results=$1 elapsed=$2 probe=$3
