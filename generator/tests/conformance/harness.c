@@ -327,6 +327,43 @@ static int print_map(int i, int fd, __u32 *id)
 	return 0;
 }
 
+/*
+ * The program's expected attach type, which the info struct does not
+ * carry. For these types the kernel's BPF_LINK_CREATE checks the attach
+ * type against it before it looks at the target: with no target (fd -1)
+ * an accepted type fails on the target (EBADF), another with EINVAL, and
+ * nothing is attached.
+ */
+static void print_attach_types(int fd, __u32 type)
+{
+	union bpf_attr attr;
+	int t, link, shown = 0;
+
+	switch (type) {
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_SK_LOOKUP:
+		break;
+	default:
+		return;
+	}
+	printf(" attach_types [");
+	for (t = 0; t < __MAX_BPF_ATTACH_TYPE; t++) {
+		memset(&attr, 0, sizeof(attr));
+		attr.link_create.prog_fd = fd;
+		attr.link_create.target_fd = -1;
+		attr.link_create.attach_type = t;
+		link = sys_bpf(BPF_LINK_CREATE, &attr);
+		if (link >= 0)
+			close(link);
+		if (link >= 0 || errno != EINVAL)
+			printf("%s%d", shown++ ? " " : "", t);
+	}
+	printf("]");
+}
+
 static int print_prog(int i, int fd, const __u32 *map_ids, int nmaps)
 {
 	struct bpf_prog_info info;
@@ -367,6 +404,7 @@ static int print_prog(int i, int fd, const __u32 *map_ids, int nmaps)
 	printf("] btf %s func_info %u line_info %u attach_btf_obj %s attach_btf_id %s",
 	       yes(info.btf_id), info.nr_func_info, info.nr_line_info,
 	       yes(info.attach_btf_obj_id), yes(info.attach_btf_id));
+	print_attach_types(fd, info.type);
 	/* Iterators are the only programs safe to attach here: try, close. */
 	if (info.type == BPF_PROG_TYPE_TRACING) {
 		memset(&attr, 0, sizeof(attr));
