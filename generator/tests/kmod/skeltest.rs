@@ -39,10 +39,10 @@ impl kernel::Module for SkelTest {
         pr_info!("skeltest: kconfig map matches {}\n", same);
         pr_info!(
             "skeltest: version {:#x} jit {} syscall {} net {}\n",
-            got.linux_kernel_version,
-            got.config_bpf_jit,
-            got.config_bpf_syscall,
-            got.config_net
+            got.LINUX_KERNEL_VERSION,
+            got.CONFIG_BPF_JIT,
+            got.CONFIG_BPF_SYSCALL,
+            got.CONFIG_NET
         );
         Ok(SkelTest)
     }
