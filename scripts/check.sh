@@ -72,6 +72,10 @@ for kv in $matrix; do
 		[ "$k:$v" = 7.3:m ] && { run readme test scripts/readme-check.sh "$results/guest-$k-$v.log" || true; }
 	fi
 done
+# The kernel's lints (rustfmt, clippy, rustdoc, checkpatch) on each kernel's series.
+for k in $(printf '%s\n' $matrix | sed 's/:.*//' | awk '!seen[$0]++'); do
+	run "lint-$k" test env KERNEL="$k" scripts/kernel-lint.sh || true
+done
 
 echo
 echo "# check: $((SECONDS - t0)) s; logs in $results"
