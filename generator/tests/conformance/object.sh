@@ -205,11 +205,26 @@ status() {
 # gen_error DIR: the generator's own words. bpftool: libbpf's first
 # complaint (its last line only says that opening failed), ours: line one.
 gen_error() {
-	local m
+	local m rc e
 	m=$(grep -m1 -E '^libbpf: .*(fail|unsupport|not |invalid|error|can.t|unrecognized|unknown|missing|no )' \
 		"$1/gen.err" 2>/dev/null | cut -c1-300)
 	[ -n "$m" ] || m=$(first_line "$1/gen.err" | sed -e 's/^bpf-lskel: error: //' -e "s|^$obj: ||")
-	crashed "$(cat "$1/gen.rc")" && m="exit status $(cat "$1/gen.rc")${m:+: $m}"
+	rc=$(cat "$1/gen.rc")
+	if crashed "$rc"; then
+		case $rc in
+		124) e="timed out" ;; 101) e="panicked" ;; 132) e="SIGILL" ;; 134) e="SIGABRT" ;;
+		135) e="SIGBUS" ;; 136) e="SIGFPE" ;; 139) e="SIGSEGV" ;;
+		esac
+		m="crashed ($e)${m:+: $m}"
+	elif [ "$rc" -gt 128 ]; then
+		# bpftool's status is 256 - errno: say which.
+		case $((256 - rc)) in
+		1) e=EPERM ;; 2) e=ENOENT ;; 3) e=ESRCH ;; 7) e=E2BIG ;; 9) e=EBADF ;;
+		12) e=ENOMEM ;; 13) e=EACCES ;; 22) e=EINVAL ;; 95) e=EOPNOTSUPP ;;
+		*) e=$((256 - rc)) ;;
+		esac
+		m="${m:-no message} (-$e)"
+	fi
 	printf '%s' "${m:-no message}"
 }
 

@@ -31,10 +31,11 @@ keys() {
 		-e '/^differ\t/s/\t([^:]*): bpftool "([a-z]+).*/\t\2 lines differ in: \1/' \
 		-e '/^ours-refused\t/s/ \(bpftool.s .*$//' \
 		-e '/^refused-by-both\t/s/; bpftool: .*$//' \
+		-e '/^beyond-bpftool\t/s/(descriptors):.*/\1/' \
 		-e '/^(no-compile|headers-do-not-build|ours-header-broken)\t/s/\t([^ ]*: )?([^ ]*[0-9]+:[0-9]+: )?/\t/' \
 		-e "s/\`[^\`]*\`/\`X\`/g" \
-		-e "s/'[^']*'/'X'/g" -e "s/‘[^’]*’/‘X’/g" \
-		-e 's/0x[0-9a-f]+/N/g' -e 's/[0-9]+/N/g' |
+		-e "s/(^|[^a-z])'[^']*'/\1'X'/g" -e "s/‘[^’]*’/‘X’/g" \
+		-e 's/0x[0-9a-f]+/N/g' -e 's/(^|[^A-Z0-9])[0-9]+/\1N/g' |
 		cut -f2
 }
 
