@@ -29,6 +29,9 @@
 # of m and fi with a build directory; rustdoc takes the first). y adds
 # little: it differs from m in what module! expands to, which clippy
 # leaves alone as another crate's macro, at the cost of a third build.
+# LINT_APPLIED=1: lint the series the tree holds, as `make check` does
+# after its kernel builds applied it (the series those tiers tested),
+# instead of writing and applying the current one (about 30 s).
 #
 # clippy and rustdoc build in lint-V/, beside build-V/: a copy of it without
 # vmlinux, made once and whenever build-V's .config changes, then always
@@ -47,10 +50,13 @@ JOBS=${JOBS:-$(($(nproc) + 1))}
 
 [ -e "$SRC/.git/vanilla-done" ] ||
 	die "no $KERNEL tree yet: run 'make kernel KERNEL=$KERNEL'"
-# Apply the current series (kernel.sh waits for a build of this kernel).
-t=$SECONDS
-"$TOP/scripts/kernel.sh" tree
-echo "# the series applied to $KERNEL: $((SECONDS - t)) s"
+# Apply the current series (kernel.sh waits for a build of this kernel),
+# unless told to lint the series the tree holds.
+if [ "${LINT_APPLIED:-0}" != 1 ]; then
+	t=$SECONDS
+	"$TOP/scripts/kernel.sh" tree
+	echo "# the series applied to $KERNEL: $((SECONDS - t)) s"
+fi
 
 # One lint run per kernel at a time (lint-V/ is ours); against kernel.sh,
 # shared like a guest run: we only read the tree and the build directories.
