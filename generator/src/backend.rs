@@ -65,9 +65,7 @@ pub fn render(lang: Lang, plan: &Plan, loaders: &[Loader], o: &Options) -> Resul
     match lang {
         Lang::RustKernel => {
             crate::typed::check_kernel(plan)?;
-            if let Some(m) = plan.maps.iter().find(|m| {
-                m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0
-            }) {
+            if let Some(m) = plan.maps.iter().find(|m| m.sized_per_cpu()) {
                 return Err(Error::Map {
                     map: m.name.clone(),
                     msg: "a perf event array without max_entries is sized to the possible \
@@ -1081,11 +1079,7 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     s.push_str(" */\n");
     let _ = writeln!(s, "#ifndef {guard}\n#define {guard}\n");
     s.push_str("#include <bpf/skel_internal.h>\n");
-    if plan
-        .maps
-        .iter()
-        .any(|m| m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0)
-    {
+    if plan.maps.iter().any(|m| m.sized_per_cpu()) {
         // open() for NAME__possible_cpus().
         s.push_str("#ifndef __KERNEL__\n#include <fcntl.h>\n#endif\n");
     }
@@ -1174,11 +1168,7 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
         let _ = writeln!(s, "\tskel_closenz(skel->links.{p}_fd);");
     }
     s.push_str("}\n\n");
-    if plan
-        .maps
-        .iter()
-        .any(|m| m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0)
-    {
+    if plan.maps.iter().any(|m| m.sized_per_cpu()) {
         s.push_str(&c_possible_cpus(n));
     }
     let mmap_sz = |d: &CData| format!("{n}__mmap_sz({})", plan.maps[d.map].value_size);
@@ -1204,7 +1194,7 @@ fn c(plan: &Plan, loaders: &[Loader], o: &Options) -> Result<String, Error> {
     // Perf event arrays declared without max_entries hold one entry per
     // possible CPU of the machine that loads them, as libbpf sizes them.
     for (i, m) in plan.maps.iter().enumerate() {
-        if m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0 {
+        if m.sized_per_cpu() {
             let _ = writeln!(
                 s,
                 "\tskel->maps.{}.max_entries = {n}__possible_cpus();\n\tif (!skel->maps.{}.max_entries)\n\t\tgoto cleanup;",

@@ -129,6 +129,15 @@ pub struct MapPlan {
     pub freeze: bool,
 }
 
+impl MapPlan {
+    /// Whether the map takes one entry per possible CPU of the machine
+    /// that creates it: a perf event array declared without `max_entries`,
+    /// which libbpf sizes at load time.
+    pub fn sized_per_cpu(&self) -> bool {
+        self.map_type == MAP_TYPE_PERF_EVENT_ARRAY && self.max_entries == 0
+    }
+}
+
 /// A map-in-map slot the object initialises (`.values = { [i] = &inner }`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MapSlot {

@@ -324,7 +324,7 @@ pub fn perf_event_array_sizes(plan: &crate::Plan) -> io::Result<Vec<u32>> {
     plan.maps
         .iter()
         .map(|m| {
-            if m.map_type == crate::plan::MAP_TYPE_PERF_EVENT_ARRAY && m.max_entries == 0 {
+            if m.sized_per_cpu() {
                 if cpus.is_none() {
                     cpus = Some(possible_cpus()?);
                 }
